@@ -1,0 +1,78 @@
+# wsflow: plain make. `make`, `make check`, `make check SANITIZE=1`,
+# `make install PREFIX=/usr/local DESTDIR=`, `make demo`, `make bench`.
+
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+MANDIR   = $(PREFIX)/share/man
+TROYDIR  = $(PREFIX)/share/wsflow/troy
+
+CC      ?= cc
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2
+CFLAGS  ?= -O2 -g
+CPPFLAGS += -Ilib -D_GNU_SOURCE -DWF_VERSION='"$(VERSION)"' -DWF_TROYDIR='"$(TROYDIR)"'
+LDLIBS   = -lwslay -lgnutls -ljq -lonig -lpopt -lm
+
+ifeq ($(SANITIZE),1)
+B        = build/asan
+CFLAGS   = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+B        = build/release
+endif
+
+LIB_SRC  = $(wildcard lib/*.c)
+LIB_OBJ  = $(LIB_SRC:lib/%.c=$(B)/lib/%.o)
+CMD_SRC  = $(wildcard cmd/*.c)
+BINS     = $(CMD_SRC:cmd/%.c=$(B)/bin/%)
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNITS    = $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+MANS     = $(wildcard man/*.[1-9])
+
+all: $(BINS)
+
+$(B)/lib/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 -c -o $@ $<
+
+$(B)/libwsflow.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/bin/%: cmd/%.c $(B)/libwsflow.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 $(LDFLAGS) -o $@ $< $(B)/libwsflow.a $(LDLIBS)
+
+$(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/libwsflow.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(WARN) -std=gnu11 $(LDFLAGS) -o $@ $< $(B)/libwsflow.a $(LDLIBS)
+
+units: $(UNITS)
+
+# The whole suite: C unit tests, then the bats tests against the binaries.
+check: all units
+	@set -e; for t in $(UNITS); do echo "unit: $$t"; $$t; done
+	WF_BIN=$(CURDIR)/$(B)/bin bats --jobs 1 tests/bats
+	@$(MAKE) --no-print-directory lint-man
+
+lint-man:
+	@for m in $(MANS); do mandoc -Tlint -W warning $$m || exit 1; done; echo "man pages: clean"
+
+demo: all
+	@scripts/demo $(B)/bin
+
+bench: all
+	scripts/bench-filters $(B)/bin
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(TROYDIR)
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	for m in $(MANS); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s; done
+	cp -R lib/troy/. $(DESTDIR)$(TROYDIR)/
+
+clean:
+	rm -rf build
+
+.PHONY: all units check lint-man demo bench install clean
+.SECONDARY: $(LIB_OBJ)

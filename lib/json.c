@@ -1,0 +1,724 @@
+#include "json.h"
+#include "utf8.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#define FAIL(where, text) do { if (err) { err->at = (where); err->msg = (text); } return NULL; } while (0)
+
+/* Index of the first byte in p[0..16) that is '"', '\\', a control or >= 0x80;
+ * 16 when none. */
+static inline unsigned special16(const char *p)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+					      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+				 _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+	unsigned bits = (unsigned)_mm_movemask_epi8(m);
+	return bits ? (unsigned)__builtin_ctz(bits) : 16;
+#else
+	unsigned i;
+	for (i = 0; i < 16; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
+			break;
+	}
+	return i;
+#endif
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+const char *wf_json_string(const char *p, const char *e, int *esc, struct wf_json_err *err)
+{
+	const char *start = p;
+
+	p++;
+	*esc = 0;
+	for (;;) {
+		unsigned char c;
+		while (e - p >= 16) {
+			unsigned k = special16(p);
+			p += k;
+			if (k < 16)
+				break;
+		}
+		if (p >= e)
+			FAIL(start, "unterminated string");
+		c = (unsigned char)*p;
+		if (c == '"')
+			return p + 1;
+		if (c == '\\') {
+			*esc = 1;
+			if (e - p < 2)
+				FAIL(start, "unterminated string");
+			switch (p[1]) {
+			case '"': case '\\': case '/': case 'b': case 'f':
+			case 'n': case 'r': case 't':
+				p += 2;
+				continue;
+			case 'u':
+				if (e - p < 6 || hexval(p[2]) < 0 || hexval(p[3]) < 0 ||
+				    hexval(p[4]) < 0 || hexval(p[5]) < 0)
+					FAIL(p, "bad \\u escape in string");
+				p += 6;
+				continue;
+			default:
+				FAIL(p, "bad escape in string");
+			}
+		}
+		if (c < 0x20)
+			FAIL(p, "control character in string");
+		if (c >= 0x80) {
+			size_t k = wf_utf8_seq((const unsigned char *)p, (size_t)(e - p));
+			if (!k)
+				FAIL(p, "invalid UTF-8 in string");
+			p += k;
+			continue;
+		}
+		p++;
+	}
+}
+
+static const char *number_end(const char *p, const char *e, struct wf_json_err *err)
+{
+	const char *s = p;
+
+	if (p < e && *p == '-')
+		p++;
+	if (p >= e || *p < '0' || *p > '9')
+		FAIL(s, "bad number");
+	if (*p == '0')
+		p++;
+	else
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	if (p < e && *p == '.') {
+		p++;
+		if (p >= e || *p < '0' || *p > '9')
+			FAIL(s, "bad number");
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= e || *p < '0' || *p > '9')
+			FAIL(s, "bad number");
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	return p;
+}
+
+static const char *literal_end(const char *p, const char *e, struct wf_json_err *err)
+{
+	static const char *const lits[] = { "true", "false", "null" };
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		size_t n = strlen(lits[i]);
+		if ((size_t)(e - p) >= n && !memcmp(p, lits[i], n))
+			return p + n;
+	}
+	FAIL(p, "unexpected character");
+}
+
+static const char *skip(const char *p, const char *e, int depth, struct wf_json_err *err)
+{
+	int esc;
+
+	if (p >= e)
+		FAIL(p, "unexpected end of input");
+	switch (*p) {
+	case '"':
+		return wf_json_string(p, e, &esc, err);
+	case '{':
+	case '[': {
+		char close = *p == '{' ? '}' : ']';
+		int obj = *p == '{';
+		if (depth >= WF_JSON_MAX_DEPTH)
+			FAIL(p, "nested too deeply");
+		p = wf_json_ws(p + 1, e);
+		if (p < e && *p == close)
+			return p + 1;
+		for (;;) {
+			if (obj) {
+				if (p >= e || *p != '"')
+					FAIL(p, "expected a string key");
+				p = wf_json_string(p, e, &esc, err);
+				if (!p)
+					return NULL;
+				p = wf_json_ws(p, e);
+				if (p >= e || *p != ':')
+					FAIL(p, "expected ':'");
+				p = wf_json_ws(p + 1, e);
+			}
+			p = skip(p, e, depth + 1, err);
+			if (!p)
+				return NULL;
+			p = wf_json_ws(p, e);
+			if (p < e && *p == ',') {
+				p = wf_json_ws(p + 1, e);
+				continue;
+			}
+			if (p < e && *p == close)
+				return p + 1;
+			FAIL(p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+		}
+	}
+	case '-': case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		return number_end(p, e, err);
+	default:
+		return literal_end(p, e, err);
+	}
+}
+
+const char *wf_json_skip(const char *p, const char *e, struct wf_json_err *err)
+{
+	return skip(p, e, 0, err);
+}
+
+static const char *unescape_u(const char *s, const char *se, uint32_t *cp)
+{
+	uint32_t c = (uint32_t)(hexval(s[2]) << 12 | hexval(s[3]) << 8 | hexval(s[4]) << 4 | hexval(s[5]));
+
+	s += 6;
+	if (c >= 0xd800 && c < 0xdc00) {
+		if (se - s >= 6 && s[0] == '\\' && s[1] == 'u') {
+			uint32_t lo = (uint32_t)(hexval(s[2]) << 12 | hexval(s[3]) << 8 |
+						 hexval(s[4]) << 4 | hexval(s[5]));
+			if (lo >= 0xdc00 && lo < 0xe000) {
+				*cp = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+				return s + 6;
+			}
+		}
+		c = 0xfffd;
+	} else if (c >= 0xdc00 && c < 0xe000) {
+		c = 0xfffd;
+	}
+	*cp = c;
+	return s;
+}
+
+static char simple_escape(char c)
+{
+	switch (c) {
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	default: return c;	/* " \ / */
+	}
+}
+
+int wf_json_unescape(struct wf_buf *out, const char *s, const char *se)
+{
+	int rc = wf_buf_reserve(out, (size_t)(se - s));
+
+	if (rc)
+		return rc;
+	while (s < se) {
+		const char *bs = memchr(s, '\\', (size_t)(se - s));
+		size_t run = (size_t)((bs ? bs : se) - s);
+		memcpy(out->p + out->len, s, run);
+		out->len += run;
+		if (!bs)
+			break;
+		if (bs[1] == 'u') {
+			uint32_t cp;
+			s = unescape_u(bs, se, &cp);
+			out->len += wf_utf8_put(cp, out->p + out->len);
+		} else {
+			out->p[out->len++] = simple_escape(bs[1]);
+			s = bs + 2;
+		}
+	}
+	return 0;
+}
+
+size_t wf_json_unescaped_len(const char *s, const char *se)
+{
+	size_t n = 0;
+	char tmp[4];
+
+	while (s < se) {
+		const char *bs = memchr(s, '\\', (size_t)(se - s));
+		if (!bs)
+			return n + (size_t)(se - s);
+		n += (size_t)(bs - s);
+		if (bs[1] == 'u') {
+			uint32_t cp;
+			s = unescape_u(bs, se, &cp);
+			n += wf_utf8_put(cp, tmp);
+		} else {
+			n++;
+			s = bs + 2;
+		}
+	}
+	return n;
+}
+
+static inline unsigned escape16(const char *p)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i ctl = _mm_and_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+				    _mm_cmpgt_epi8(v, _mm_set1_epi8(-1)));
+	__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+					      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))), ctl);
+	unsigned bits = (unsigned)_mm_movemask_epi8(m);
+	return bits ? (unsigned)__builtin_ctz(bits) : 16;
+#else
+	unsigned i;
+	for (i = 0; i < 16; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c == '"' || c == '\\' || c < 0x20)
+			break;
+	}
+	return i;
+#endif
+}
+
+int wf_json_escape(struct wf_buf *out, const char *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *e = p + n;
+	char *o;
+	int rc = wf_buf_reserve(out, n + 2);
+
+	if (rc)
+		return rc;
+	out->p[out->len++] = '"';
+	while (p < e) {
+		const char *run = p;
+		unsigned char c;
+		size_t k;
+
+		while (e - p >= 16) {
+			unsigned j = escape16(p);
+			p += j;
+			if (j < 16)
+				goto found;
+		}
+		while (p < e && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+			p++;
+found:
+		k = (size_t)(p - run);
+		/* room for this run, one escape of 6, the rest and the quote */
+		rc = wf_buf_reserve(out, k + 6 + (size_t)(e - p) + 1);
+		if (rc)
+			return rc;
+		memcpy(out->p + out->len, run, k);
+		out->len += k;
+		if (p >= e)
+			break;
+		c = (unsigned char)*p++;
+		o = out->p + out->len;
+		o[0] = '\\';
+		switch (c) {
+		case '"': o[1] = '"'; out->len += 2; break;
+		case '\\': o[1] = '\\'; out->len += 2; break;
+		case '\n': o[1] = 'n'; out->len += 2; break;
+		case '\r': o[1] = 'r'; out->len += 2; break;
+		case '\t': o[1] = 't'; out->len += 2; break;
+		case '\b': o[1] = 'b'; out->len += 2; break;
+		case '\f': o[1] = 'f'; out->len += 2; break;
+		default:
+			o[1] = 'u';
+			o[2] = '0';
+			o[3] = '0';
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+			out->len += 6;
+		}
+	}
+	out->p[out->len++] = '"';
+	return 0;
+}
+
+/* Compaction keeps, per open object, a record of each member it has written
+ * (offsets into out), so that repeated keys and sorting can be resolved by
+ * rearranging the object's output once it is closed. */
+struct mem {
+	size_t k, ke;	/* key contents in out */
+	size_t end;	/* end of the member's value in out */
+	size_t start;	/* start of the key's opening quote */
+	int esc;
+};
+
+struct cctx {
+	struct wf_buf *out;
+	struct mem *m;
+	size_t nm, capm;
+	int sorted;
+	int rc;		/* negative errno from the buffer */
+	struct wf_json_err *err;
+	struct wf_buf t1, t2;	/* scratch for comparing escaped keys */
+};
+
+static int key_cmp(struct cctx *c, const struct mem *a, const struct mem *b)
+{
+	const char *o = c->out->p;
+	size_t la, lb;
+	int r;
+
+	if (!a->esc && !b->esc) {
+		la = a->ke - a->k;
+		lb = b->ke - b->k;
+		r = memcmp(o + a->k, o + b->k, la < lb ? la : lb);
+		return r ? r : (la > lb) - (la < lb);
+	}
+	c->t1.len = c->t2.len = 0;
+	if (wf_json_unescape(&c->t1, o + a->k, o + a->ke) ||
+	    wf_json_unescape(&c->t2, o + b->k, o + b->ke))
+		return 0;
+	la = c->t1.len;
+	lb = c->t2.len;
+	r = memcmp(c->t1.p, c->t2.p, la < lb ? la : lb);
+	return r ? r : (la > lb) - (la < lb);
+}
+
+/* Insertion sort (stable) of the members base..base+n by key. Objects in
+ * events are small; a large one costs n^2/4 comparisons, bounded by the
+ * line maximum. */
+static void sort_members(struct cctx *c, struct mem *m, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		struct mem x = m[i];
+		for (j = i; j > 0 && key_cmp(c, &m[j - 1], &x) > 0; j--)
+			m[j] = m[j - 1];
+		m[j] = x;
+	}
+}
+
+/* Rewrite the object whose members are m[0..n), written at out[from..), in
+ * the order given by `order` (indexes into m), skipping dropped members. */
+static int rewrite_object(struct cctx *c, size_t from, struct mem *m, size_t n,
+			  const size_t *order, size_t norder)
+{
+	struct wf_buf *out = c->out;
+	size_t len = out->len - from, i;
+	char *copy = malloc(len ? len : 1);
+
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, out->p + from, len);
+	out->len = from;
+	out->p[out->len++] = '{';
+	for (i = 0; i < norder; i++) {
+		const struct mem *x = &m[order[i]];
+		if (i)
+			out->p[out->len++] = ',';
+		memcpy(out->p + out->len, copy + (x->start - from), x->end - x->start);
+		out->len += x->end - x->start;
+	}
+	out->p[out->len++] = '}';
+	(void)n;
+	free(copy);
+	return 0;
+}
+
+static int finish_object(struct cctx *c, size_t from, size_t base)
+{
+	struct mem *m = c->m + base;
+	size_t n = c->nm - base, i, j, nkeep = 0;
+	size_t *order;
+	int dup = 0, rc;
+
+	if (n < 2)
+		return 0;
+	if (!c->sorted) {
+		for (i = 0; i < n && !dup; i++)
+			for (j = i + 1; j < n; j++)
+				if (key_cmp(c, &m[i], &m[j]) == 0) {
+					dup = 1;
+					break;
+				}
+		if (!dup)
+			return 0;
+	}
+	order = malloc(n * sizeof *order);
+	if (!order)
+		return -ENOMEM;
+	if (c->sorted) {
+		sort_members(c, m, n);
+		/* equal keys are adjacent, in input order: keep the last of each run */
+		for (i = 0; i < n; i++)
+			if (i + 1 == n || key_cmp(c, &m[i], &m[i + 1]) != 0)
+				order[nkeep++] = i;
+	} else {
+		/* a repeated key keeps its first place and its last value */
+		for (i = 0; i < n; i++) {
+			size_t last = i;
+			int seen = 0;
+			for (j = 0; j < i; j++)
+				if (key_cmp(c, &m[j], &m[i]) == 0) {
+					seen = 1;
+					break;
+				}
+			if (seen)
+				continue;
+			for (j = i + 1; j < n; j++)
+				if (key_cmp(c, &m[i], &m[j]) == 0)
+					last = j;
+			/* take the last value under the first key's place */
+			m[i].end = m[last].end;
+			m[i].start = m[last].start;
+			order[nkeep++] = i;
+		}
+	}
+	rc = rewrite_object(c, from, m, n, order, nkeep);
+	free(order);
+	return rc;
+}
+
+static const char *compact(struct cctx *c, const char *p, const char *e, int depth)
+{
+	struct wf_buf *out = c->out;
+	struct wf_json_err *err = c->err;
+	const char *q;
+	int esc, rc;
+
+	if (p >= e)
+		FAIL(p, "unexpected end of input");
+	switch (*p) {
+	case '{': {
+		size_t from = out->len, base = c->nm;
+		if (depth >= WF_JSON_MAX_DEPTH)
+			FAIL(p, "nested too deeply");
+		if ((rc = wf_buf_addc(out, '{')))
+			goto nobuf;
+		p = wf_json_ws(p + 1, e);
+		if (p < e && *p == '}') {
+			if ((rc = wf_buf_addc(out, '}')))
+				goto nobuf;
+			return p + 1;
+		}
+		for (;;) {
+			struct mem *mm;
+			if (p >= e || *p != '"')
+				FAIL(p, "expected a string key");
+			q = wf_json_string(p, e, &esc, err);
+			if (!q)
+				return NULL;
+			if (c->nm == c->capm) {
+				size_t n = c->capm ? c->capm * 2 : 32;
+				struct mem *x = realloc(c->m, n * sizeof *x);
+				if (!x) {
+					rc = -ENOMEM;
+					goto nobuf;
+				}
+				c->m = x;
+				c->capm = n;
+			}
+			mm = &c->m[c->nm++];
+			mm->start = out->len;
+			mm->k = out->len + 1;
+			mm->ke = out->len + (size_t)(q - p) - 1;
+			mm->esc = esc;
+			if ((rc = wf_buf_add(out, p, (size_t)(q - p))) || (rc = wf_buf_addc(out, ':')))
+				goto nobuf;
+			p = wf_json_ws(q, e);
+			if (p >= e || *p != ':')
+				FAIL(p, "expected ':'");
+			p = compact(c, wf_json_ws(p + 1, e), e, depth + 1);
+			if (!p)
+				return NULL;
+			c->m[c->nm - 1 - 0].end = out->len;
+			/* nested objects pushed and popped their own records above ours */
+			p = wf_json_ws(p, e);
+			if (p < e && *p == ',') {
+				if ((rc = wf_buf_addc(out, ',')))
+					goto nobuf;
+				p = wf_json_ws(p + 1, e);
+				continue;
+			}
+			if (p < e && *p == '}')
+				break;
+			FAIL(p, "expected ',' or '}'");
+		}
+		if ((rc = wf_buf_addc(out, '}')))
+			goto nobuf;
+		rc = finish_object(c, from, base);
+		c->nm = base;
+		if (rc)
+			goto nobuf;
+		return p + 1;
+	}
+	case '[':
+		if (depth >= WF_JSON_MAX_DEPTH)
+			FAIL(p, "nested too deeply");
+		if ((rc = wf_buf_addc(out, '[')))
+			goto nobuf;
+		p = wf_json_ws(p + 1, e);
+		if (p < e && *p == ']') {
+			if ((rc = wf_buf_addc(out, ']')))
+				goto nobuf;
+			return p + 1;
+		}
+		for (;;) {
+			p = compact(c, p, e, depth + 1);
+			if (!p)
+				return NULL;
+			p = wf_json_ws(p, e);
+			if (p < e && *p == ',') {
+				if ((rc = wf_buf_addc(out, ',')))
+					goto nobuf;
+				p = wf_json_ws(p + 1, e);
+				continue;
+			}
+			if (p < e && *p == ']')
+				break;
+			FAIL(p, "expected ',' or ']'");
+		}
+		if ((rc = wf_buf_addc(out, ']')))
+			goto nobuf;
+		return p + 1;
+	case '"':
+		q = wf_json_string(p, e, &esc, err);
+		break;
+	case '-': case '0': case '1': case '2': case '3': case '4':
+	case '5': case '6': case '7': case '8': case '9':
+		q = number_end(p, e, err);
+		break;
+	default:
+		q = literal_end(p, e, err);
+	}
+	if (!q)
+		return NULL;
+	if ((rc = wf_buf_add(out, p, (size_t)(q - p))))
+		goto nobuf;
+	return q;
+nobuf:
+	c->rc = rc;
+	FAIL(p, "out of buffer space");
+}
+
+int wf_json_compact(struct wf_buf *out, const char *p, const char *e, int sorted,
+		    struct wf_json_err *err)
+{
+	struct cctx c = { .out = out, .sorted = sorted, .err = err };
+	size_t from = out->len;
+	const char *q;
+	int ok = 1;
+
+	wf_buf_init(&c.t1, (size_t)-1);
+	wf_buf_init(&c.t2, (size_t)-1);
+	p = wf_json_ws(p, e);
+	q = compact(&c, p, e, 0);
+	if (!q) {
+		ok = c.rc ? c.rc : 0;
+	} else if (wf_json_ws(q, e) != e) {
+		if (err) {
+			err->at = wf_json_ws(q, e);
+			err->msg = "unexpected data after the value";
+		}
+		ok = 0;
+	}
+	if (ok != 1)
+		out->len = from;
+	free(c.m);
+	wf_buf_free(&c.t1);
+	wf_buf_free(&c.t2);
+	return ok;
+}
+
+int wf_json_next(const char **pp, const char *e, struct wf_json_member *m)
+{
+	const char *p = wf_json_ws(*pp, e);
+	int esc;
+
+	if (p >= e)
+		return 0;
+	if (*p == '{' || *p == ',')
+		p = wf_json_ws(p + 1, e);
+	if (p >= e || *p != '"')
+		return 0;
+	m->k = p + 1;
+	p = wf_json_string(p, e, &esc, NULL);
+	m->ke = p - 1;
+	m->kesc = esc;
+	p = wf_json_ws(p, e);
+	p = wf_json_ws(p + 1, e);	/* ':' */
+	m->v = p;
+	m->ve = wf_json_skip(p, e, NULL);
+	*pp = wf_json_ws(m->ve, e);
+	return 1;
+}
+
+int wf_json_key_is(const struct wf_json_member *m, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!m->kesc)
+		return (size_t)(m->ke - m->k) == n && !memcmp(m->k, s, n);
+	{
+		struct wf_buf b;
+		int r;
+		wf_buf_init(&b, (size_t)-1);
+		r = !wf_json_unescape(&b, m->k, m->ke) && b.len == n && !memcmp(b.p, s, n);
+		wf_buf_free(&b);
+		return r;
+	}
+}
+
+int wf_json_get(const char *obj, const char *e, const char *key, const char **v, const char **ve)
+{
+	struct wf_json_member m;
+	const char *p = wf_json_ws(obj, e);
+	int found = 0;
+
+	if (p >= e || *p != '{')
+		return 0;
+	while (wf_json_next(&p, e, &m))
+		if (wf_json_key_is(&m, key)) {
+			*v = m.v;
+			*ve = m.ve;
+			found = 1;	/* the last one wins */
+		}
+	return found;
+}
+
+int wf_json_int(const char *v, const char *ve, long long *out)
+{
+	long long x = 0;
+	int neg = 0;
+
+	if (v < ve && *v == '-') {
+		neg = 1;
+		v++;
+	}
+	if (v >= ve)
+		return 0;
+	for (; v < ve; v++) {
+		if (*v < '0' || *v > '9')
+			return 0;
+		if (x > (LLONG_MAX - 9) / 10)
+			return 0;
+		x = x * 10 + (*v - '0');
+	}
+	*out = neg ? -x : x;
+	return 1;
+}
