@@ -28,7 +28,7 @@ int wf_buf_grow(struct wf_buf *b, size_t n)
 		return -ENOBUFS;
 	if (need <= b->cap)
 		return 0;
-	cap = b->cap ? b->cap : 256;
+	cap = b->cap ? b->cap : 256 < b->max ? 256 : b->max;
 	while (cap < need)
 		cap = cap > b->max / 2 ? b->max : cap * 2;
 	if (cap < need)
