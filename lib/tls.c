@@ -1,0 +1,242 @@
+#include "tls.h"
+#include "loop.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <gnutls/x509.h>
+
+static int check_file(const char *what, const char *path, char *msg, size_t n)
+{
+	if (access(path, R_OK) < 0) {
+		snprintf(msg, n, "%s %s: %s", what, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int wf_tls_server_creds(struct wf_tls_creds *c, const char *cert, const char *key,
+			char *msg, size_t n)
+{
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	c->server = 1;
+	if (check_file("certificate", cert, msg, n) || check_file("key", key, msg, n))
+		return -1;
+	if ((rc = gnutls_certificate_allocate_credentials(&c->cred)) < 0) {
+		snprintf(msg, n, "TLS credentials: %s", gnutls_strerror(rc));
+		return -1;
+	}
+	rc = gnutls_certificate_set_x509_key_file(c->cred, cert, key, GNUTLS_X509_FMT_PEM);
+	if (rc < 0) {
+		if (rc == GNUTLS_E_CERTIFICATE_KEY_MISMATCH)
+			snprintf(msg, n, "key %s does not match certificate %s", key, cert);
+		else
+			snprintf(msg, n, "certificate %s / key %s: %s", cert, key, gnutls_strerror(rc));
+		gnutls_certificate_free_credentials(c->cred);
+		c->cred = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int wf_tls_client_creds(struct wf_tls_creds *c, const char *cafile, const char *cert,
+			const char *key, int insecure, char *msg, size_t n)
+{
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	c->verify = !insecure;
+	if (cafile && check_file("CA file", cafile, msg, n))
+		return -1;
+	if ((cert && check_file("certificate", cert, msg, n)) || (key && check_file("key", key, msg, n)))
+		return -1;
+	if ((rc = gnutls_certificate_allocate_credentials(&c->cred)) < 0) {
+		snprintf(msg, n, "TLS credentials: %s", gnutls_strerror(rc));
+		return -1;
+	}
+	if (cafile) {
+		rc = gnutls_certificate_set_x509_trust_file(c->cred, cafile, GNUTLS_X509_FMT_PEM);
+		if (rc <= 0) {
+			snprintf(msg, n, "CA file %s: %s", cafile,
+				 rc == 0 ? "no certificate in it" : gnutls_strerror(rc));
+			goto fail;
+		}
+	} else if (!insecure) {
+		rc = gnutls_certificate_set_x509_system_trust(c->cred);
+		if (rc < 0) {
+			snprintf(msg, n, "system trust store: %s", gnutls_strerror(rc));
+			goto fail;
+		}
+	}
+	if (cert && key) {
+		rc = gnutls_certificate_set_x509_key_file(c->cred, cert, key, GNUTLS_X509_FMT_PEM);
+		if (rc < 0) {
+			snprintf(msg, n, "client certificate %s / key %s: %s", cert, key,
+				 gnutls_strerror(rc));
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	gnutls_certificate_free_credentials(c->cred);
+	c->cred = NULL;
+	return -1;
+}
+
+void wf_tls_creds_free(struct wf_tls_creds *c)
+{
+	if (c->cred)
+		gnutls_certificate_free_credentials(c->cred);
+	c->cred = NULL;
+}
+
+int wf_tls_new(struct wf_tls *t, const struct wf_tls_creds *c, int fd, const char *domain,
+	       char *msg, size_t n)
+{
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	rc = gnutls_init(&t->s, (c->server ? GNUTLS_SERVER : GNUTLS_CLIENT) | GNUTLS_NONBLOCK);
+	if (rc < 0)
+		goto fail;
+	if ((rc = gnutls_set_default_priority(t->s)) < 0 ||
+	    (rc = gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE, c->cred)) < 0)
+		goto fail;
+	if (!c->server && domain) {
+		if ((rc = gnutls_server_name_set(t->s, GNUTLS_NAME_DNS, domain, strlen(domain))) < 0)
+			goto fail;
+		if (c->verify)
+			gnutls_session_set_verify_cert(t->s, domain, 0);
+	} else if (!c->server && c->verify) {
+		gnutls_session_set_verify_cert(t->s, NULL, 0);
+	}
+	gnutls_transport_set_int(t->s, fd);
+	gnutls_handshake_set_timeout(t->s, 0);
+	return 0;
+fail:
+	snprintf(msg, n, "TLS session: %s", gnutls_strerror(rc));
+	if (t->s)
+		gnutls_deinit(t->s);
+	t->s = NULL;
+	return -1;
+}
+
+void wf_tls_free(struct wf_tls *t)
+{
+	if (t->s)
+		gnutls_deinit(t->s);
+	t->s = NULL;
+}
+
+static void verify_reason(struct wf_tls *t, char *msg, size_t n)
+{
+	unsigned status = gnutls_session_get_verify_cert_status(t->s);
+	gnutls_datum_t out = { NULL, 0 };
+
+	if (status & GNUTLS_CERT_EXPIRED)
+		snprintf(msg, n, "certificate verification failed: the certificate has expired");
+	else if (status & GNUTLS_CERT_NOT_ACTIVATED)
+		snprintf(msg, n, "certificate verification failed: the certificate is not yet valid");
+	else if (status & GNUTLS_CERT_UNEXPECTED_OWNER)
+		snprintf(msg, n, "certificate verification failed: the certificate does not match the name");
+	else if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA))
+		snprintf(msg, n, "certificate verification failed: unknown certificate authority");
+	else if (!gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out, 0)) {
+		snprintf(msg, n, "certificate verification failed: %s", out.data);
+		gnutls_free(out.data);
+	} else {
+		snprintf(msg, n, "certificate verification failed");
+	}
+}
+
+int wf_tls_handshake(struct wf_tls *t, char *msg, size_t n)
+{
+	int rc;
+
+	if (t->done)
+		return 0;
+	do
+		rc = gnutls_handshake(t->s);
+	while (rc == GNUTLS_E_INTERRUPTED);
+	if (rc == GNUTLS_E_AGAIN)
+		return WF_TLS_AGAIN;
+	if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
+		verify_reason(t, msg, n);
+		return -1;
+	}
+	if (rc < 0) {
+		snprintf(msg, n, "TLS handshake failed: %s", gnutls_strerror(rc));
+		return -1;
+	}
+	t->done = 1;
+	return 0;
+}
+
+ssize_t wf_tls_read(struct wf_tls *t, void *buf, size_t len, char *msg, size_t n)
+{
+	ssize_t rc;
+
+	do
+		rc = gnutls_record_recv(t->s, buf, len);
+	while (rc == GNUTLS_E_INTERRUPTED);
+	if (rc >= 0)
+		return rc;
+	if (rc == GNUTLS_E_AGAIN)
+		return WF_TLS_AGAIN;
+	if (rc == GNUTLS_E_PREMATURE_TERMINATION)
+		return 0;	/* EOF without close_notify: a peer that vanished */
+	snprintf(msg, n, "TLS read: %s", gnutls_strerror((int)rc));
+	return -1;
+}
+
+ssize_t wf_tls_write(struct wf_tls *t, const void *buf, size_t len, char *msg, size_t n)
+{
+	ssize_t rc;
+
+	if (t->pending) {
+		/* complete the record GnuTLS already holds */
+		do
+			rc = gnutls_record_send(t->s, NULL, 0);
+		while (rc == GNUTLS_E_INTERRUPTED);
+		if (rc == GNUTLS_E_AGAIN)
+			return WF_TLS_AGAIN;
+		if (rc < 0)
+			goto fail;
+		rc = (ssize_t)t->pending;
+		t->pending = 0;
+		return rc;
+	}
+	do
+		rc = gnutls_record_send(t->s, buf, len);
+	while (rc == GNUTLS_E_INTERRUPTED);
+	if (rc == GNUTLS_E_AGAIN) {
+		/* the record is queued whole: remember how much of buf it holds */
+		size_t maxrec = gnutls_record_get_max_size(t->s);
+		t->pending = len < maxrec ? len : maxrec;
+		return WF_TLS_AGAIN;
+	}
+	if (rc >= 0)
+		return rc;
+fail:
+	snprintf(msg, n, "TLS write: %s", gnutls_strerror((int)rc));
+	return -1;
+}
+
+int wf_tls_pending(const struct wf_tls *t)
+{
+	return t->s && gnutls_record_check_pending(t->s) > 0;
+}
+
+int wf_tls_want(const struct wf_tls *t)
+{
+	return gnutls_record_get_direction(t->s) ? WF_WRITE : WF_READ;
+}
+
+void wf_tls_bye(struct wf_tls *t)
+{
+	if (t->s && t->done)
+		gnutls_bye(t->s, GNUTLS_SHUT_WR);
+}

@@ -1,0 +1,944 @@
+#include "ws.h"
+#include "utf8.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <wslay/wslay.h>
+#include <gnutls/crypto.h>
+
+#define RBUF_SIZE (256 * 1024)
+#define OBUF_MAX (256 * 1024)	/* bytes handed to the socket per pump */
+
+enum state { S_CONNECTING, S_TLS, S_HTTP, S_OPEN, S_CLOSING, S_REFUSING, S_DEAD };
+
+struct wf_ws {
+	struct wf_ws_engine *e;
+	int fd;
+	enum state st;
+	const struct wf_ws_cfg *cfg;
+	const struct wf_ws_cb *cb;
+	void *ud;
+	struct wf_tls tls;
+	int use_tls;
+	wslay_event_context_ptr ctx;
+	struct wf_buf obuf;	/* bytes on their way to the socket */
+	size_t ooff;
+	struct wf_buf hs;	/* the handshake head being read */
+	struct wf_buf pre;	/* frame bytes that came with the head */
+	size_t preoff;
+	struct wf_buf msg;	/* the message being assembled */
+	int msg_op;		/* its opcode */
+	int frame_ctrl;		/* the frame being read is a control frame */
+	const char *rp, *re;	/* engine rbuf bytes not yet given to wslay */
+	int eof;		/* the peer closed its side, or a read failed */
+	int paused;
+	int above_high;		/* queue went above queue_high */
+	int dirty;		/* on the engine's dirty list */
+	int tls_pending;	/* on the engine's pending list */
+	struct wf_ws *next_dirty, *next_pending, *next_dead, *prev, *next;
+	struct wf_timer timer;	/* handshake, ping/pong or close deadline */
+	struct wf_timer stall;
+	int64_t ping_sent;	/* 0 when no pong is awaited */
+	int64_t last_rx;
+	int code_rx;		/* close frame received: code, or 0 */
+	char reason_rx[128];
+	struct wf_ws_end end;
+};
+
+struct wf_ws_engine {
+	struct wf_loop *loop;
+	char *rbuf;
+	struct wf_ws *all;	/* every live connection */
+	struct wf_ws *dirty, *pending, *dead;
+	size_t count;
+};
+
+static void ws_pump(struct wf_ws *ws);
+static void on_fd(struct wf_loop *l, int fd, int events, void *ud);
+
+struct wf_ws_engine *wf_ws_engine_new(struct wf_loop *l)
+{
+	struct wf_ws_engine *e = calloc(1, sizeof *e);
+
+	if (!e)
+		return NULL;
+	e->loop = l;
+	e->rbuf = malloc(RBUF_SIZE);
+	if (!e->rbuf) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+size_t wf_ws_engine_count(const struct wf_ws_engine *e)
+{
+	return e->count;
+}
+
+void *wf_ws_ud(const struct wf_ws *ws) { return ws->ud; }
+int wf_ws_fd(const struct wf_ws *ws) { return ws->fd; }
+int wf_ws_tls(const struct wf_ws *ws) { return ws->use_tls; }
+int wf_ws_is_open(const struct wf_ws *ws) { return ws->st == S_OPEN; }
+
+size_t wf_ws_queued(const struct wf_ws *ws)
+{
+	size_t q = ws->obuf.len - ws->ooff;
+
+	if (ws->ctx)
+		q += wslay_event_get_queued_msg_length(ws->ctx);
+	return q;
+}
+
+static void mark_dirty(struct wf_ws *ws)
+{
+	if (ws->dirty || ws->st == S_DEAD)
+		return;
+	ws->dirty = 1;
+	ws->next_dirty = ws->e->dirty;
+	ws->e->dirty = ws;
+}
+
+/* End the connection: it is reported and freed from the engine's hook. */
+static void ws_die(struct wf_ws *ws)
+{
+	if (ws->st == S_DEAD)
+		return;
+	if (ws->st == S_OPEN || ws->st == S_CLOSING)
+		ws->end.opened = 1;
+	ws->st = S_DEAD;
+	wf_loop_del_fd(ws->e->loop, ws->fd);
+	wf_timer_stop(ws->e->loop, &ws->timer);
+	wf_timer_stop(ws->e->loop, &ws->stall);
+	ws->next_dead = ws->e->dead;
+	ws->e->dead = ws;
+}
+
+static void set_why(struct wf_ws *ws, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_why(struct wf_ws *ws, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ws->end.why[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ws->end.why, sizeof ws->end.why, fmt, ap);
+	va_end(ap);
+}
+
+static void fail(struct wf_ws *ws, const char *why)
+{
+	set_why(ws, "%s", why);
+	if (!ws->end.code)
+		ws->end.code = 1006;
+	ws_die(ws);
+}
+
+/* I/O on the transport: bytes, 0 at EOF, -EAGAIN, or -EIO (why set). */
+static ssize_t tr_read(struct wf_ws *ws, void *buf, size_t len)
+{
+	char msg[200];
+	ssize_t n;
+
+	if (ws->use_tls) {
+		n = wf_tls_read(&ws->tls, buf, len, msg, sizeof msg);
+		if (n == WF_TLS_AGAIN)
+			return -EAGAIN;
+		if (n < 0) {
+			set_why(ws, "%s", msg);
+			return -EIO;
+		}
+		return n;
+	}
+	do
+		n = recv(ws->fd, buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return -EAGAIN;
+		set_why(ws, "read: %s", strerror(errno));
+		return -EIO;
+	}
+	return n;
+}
+
+static ssize_t tr_write(struct wf_ws *ws, const void *buf, size_t len)
+{
+	char msg[200];
+	ssize_t n;
+
+	if (ws->use_tls) {
+		n = wf_tls_write(&ws->tls, buf, len, msg, sizeof msg);
+		if (n == WF_TLS_AGAIN)
+			return -EAGAIN;
+		if (n < 0) {
+			set_why(ws, "%s", msg);
+			return -EIO;
+		}
+		return n;
+	}
+	do
+		n = send(ws->fd, buf, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return -EAGAIN;
+		set_why(ws, "write: %s", strerror(errno));
+		return -EIO;
+	}
+	return n;
+}
+
+/* Write obuf out: 0 when empty, 1 when the socket is full, -1 on error. */
+static int flush_obuf(struct wf_ws *ws)
+{
+	int progress = 0;
+
+	while (ws->ooff < ws->obuf.len) {
+		ssize_t n = tr_write(ws, ws->obuf.p + ws->ooff, ws->obuf.len - ws->ooff);
+		if (n == -EAGAIN)
+			break;
+		if (n < 0)
+			return -1;
+		ws->ooff += (size_t)n;
+		progress = 1;
+	}
+	if (progress && wf_timer_armed(&ws->stall))
+		wf_timer_start(ws->e->loop, &ws->stall, ws->cfg->stall_ms);
+	if (ws->ooff == ws->obuf.len) {
+		ws->obuf.len = ws->ooff = 0;
+		if (ws->obuf.cap > OBUF_MAX * 2) {
+			wf_buf_free(&ws->obuf);
+			wf_buf_init(&ws->obuf, (size_t)-1);
+		}
+		return 0;
+	}
+	if (ws->ooff > ws->obuf.len / 2) {
+		wf_buf_consume(&ws->obuf, ws->ooff);
+		ws->ooff = 0;
+	}
+	return 1;
+}
+
+static void update_mask(struct wf_ws *ws)
+{
+	int mask = 0, tls_want = 0;
+
+	if (ws->st == S_DEAD)
+		return;
+	if (ws->use_tls && (ws->st == S_TLS || ws->tls.pending))
+		tls_want = wf_tls_want(&ws->tls);
+	if (ws->st == S_CONNECTING)
+		mask = WF_WRITE;
+	else if (ws->st == S_TLS)
+		mask = tls_want;
+	else {
+		if (!ws->paused || ws->st != S_OPEN)
+			mask |= WF_READ;
+		if (ws->ooff < ws->obuf.len || (ws->ctx && ws->st >= S_OPEN && wslay_event_want_write(ws->ctx)
+						 && wf_ws_queued(ws)))
+			mask |= WF_WRITE;
+		mask |= tls_want;
+	}
+	wf_loop_set_mask(ws->e->loop, ws->fd, mask);
+}
+
+/* wslay callbacks */
+
+static ssize_t cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *ud)
+{
+	struct wf_ws *ws = ud;
+	size_t n;
+
+	(void)flags;
+	if (ws->preoff < ws->pre.len) {
+		n = ws->pre.len - ws->preoff;
+		if (n > len)
+			n = len;
+		memcpy(buf, ws->pre.p + ws->preoff, n);
+		ws->preoff += n;
+		if (ws->preoff == ws->pre.len)
+			wf_buf_free(&ws->pre);
+		return (ssize_t)n;
+	}
+	if (ws->rp < ws->re) {
+		n = (size_t)(ws->re - ws->rp);
+		if (n > len)
+			n = len;
+		memcpy(buf, ws->rp, n);
+		ws->rp += n;
+		return (ssize_t)n;
+	}
+	wslay_event_set_error(ctx, ws->eof ? WSLAY_ERR_CALLBACK_FAILURE : WSLAY_ERR_WOULDBLOCK);
+	return -1;
+}
+
+static ssize_t cb_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
+		       void *ud)
+{
+	struct wf_ws *ws = ud;
+	size_t room;
+
+	(void)flags;
+	room = ws->obuf.len - ws->ooff < OBUF_MAX ? OBUF_MAX - (ws->obuf.len - ws->ooff) : 0;
+	if (!room) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	if (len > room)
+		len = room;
+	if (wf_buf_add(&ws->obuf, data, len)) {
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return -1;
+	}
+	return (ssize_t)len;
+}
+
+static int cb_genmask(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *ud)
+{
+	(void)ctx;
+	(void)ud;
+	return gnutls_rnd(GNUTLS_RND_NONCE, buf, len) < 0 ? -1 : 0;
+}
+
+static void cb_frame_start(wslay_event_context_ptr ctx, const struct wslay_event_on_frame_recv_start_arg *a,
+			   void *ud)
+{
+	struct wf_ws *ws = ud;
+
+	(void)ctx;
+	ws->frame_ctrl = (a->opcode & 8) != 0;
+	if (a->opcode == WSLAY_TEXT_FRAME || a->opcode == WSLAY_BINARY_FRAME) {
+		ws->msg_op = a->opcode;
+		ws->msg.len = 0;
+	}
+}
+
+static void cb_chunk(wslay_event_context_ptr ctx, const struct wslay_event_on_frame_recv_chunk_arg *a,
+		     void *ud)
+{
+	struct wf_ws *ws = ud;
+
+	if (ws->frame_ctrl || !a->data_length)
+		return;
+	if (wf_buf_add(&ws->msg, a->data, a->data_length)) {
+		/* cannot happen below max_message: wslay closes 1009 first */
+		wslay_event_queue_close(ctx, WSLAY_CODE_MESSAGE_TOO_BIG, NULL, 0);
+		wslay_event_shutdown_read(ctx);
+	}
+}
+
+static void cb_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *a, void *ud)
+{
+	struct wf_ws *ws = ud;
+
+	(void)ctx;
+	switch (a->opcode) {
+	case WSLAY_TEXT_FRAME:
+	case WSLAY_BINARY_FRAME:
+		if (ws->st == S_OPEN && ws->cb->message)
+			ws->cb->message(ws, a->opcode == WSLAY_BINARY_FRAME, ws->msg.p ? ws->msg.p : "",
+					ws->msg.len, ws->ud);
+		ws->msg.len = 0;
+		if (ws->msg.cap > 64 * 1024) {
+			wf_buf_free(&ws->msg);
+			wf_buf_init(&ws->msg, ws->cfg->max_message);
+		}
+		break;
+	case WSLAY_CONNECTION_CLOSE:
+		ws->code_rx = a->status_code ? a->status_code : 1005;
+		if (a->msg_length > 2) {
+			size_t n = a->msg_length - 2;
+			if (n >= sizeof ws->reason_rx)
+				n = sizeof ws->reason_rx - 1;
+			memcpy(ws->reason_rx, a->msg + 2, n);
+			ws->reason_rx[n] = 0;
+		}
+		break;
+	case WSLAY_PONG:
+		ws->ping_sent = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+static const struct wslay_event_callbacks wslay_cbs = {
+	cb_recv, cb_send, cb_genmask, cb_frame_start, cb_chunk, NULL, cb_msg
+};
+
+static const char *code_why(int code)
+{
+	switch (code) {
+	case 1002: return "protocol error";
+	case 1007: return "invalid UTF-8 in a text message";
+	case 1009: return "message too big";
+	default: return "";
+	}
+}
+
+/* After wslay ran: decide whether the connection is over. */
+static void check_done(struct wf_ws *ws)
+{
+	wslay_event_context_ptr c = ws->ctx;
+
+	if (ws->st == S_DEAD || !c)
+		return;
+	if (wslay_event_get_close_sent(c) && (wslay_event_get_close_received(c) ||
+					      !wslay_event_get_read_enabled(c) || ws->eof)) {
+		if (ws->code_rx) {
+			ws->end.code = ws->code_rx;
+			snprintf(ws->end.reason, sizeof ws->end.reason, "%s", ws->reason_rx);
+		} else {
+			ws->end.code = wslay_event_get_status_code_sent(c);
+			if (ws->end.code == WSLAY_CODE_NO_STATUS_RCVD)
+				ws->end.code = 1005;
+			if (!wslay_event_get_read_enabled(c) && !wslay_event_get_close_received(c))
+				set_why(ws, "%s", code_why(ws->end.code));
+		}
+		/* the TCP side: our close is out; a server closes first (RFC 6455 7.1.1) */
+		ws_die(ws);
+		return;
+	}
+	if (ws->eof) {
+		ws->end.code = 1006;
+		set_why(ws, "%s", "connection lost");
+		ws_die(ws);
+		return;
+	}
+	if (!wslay_event_get_read_enabled(c) && ws->st == S_OPEN) {
+		/* wslay queued a close for a protocol failure: now closing */
+		ws->st = S_CLOSING;
+		wf_timer_start(ws->e->loop, &ws->timer, ws->cfg->close_ms);
+	}
+	if (wslay_event_get_close_received(c) && ws->st == S_OPEN) {
+		ws->st = S_CLOSING;
+		wf_timer_start(ws->e->loop, &ws->timer, ws->cfg->close_ms);
+	}
+}
+
+static void start_open(struct wf_ws *ws)
+{
+	struct wslay_event_callbacks cbs = wslay_cbs;
+	int rc;
+
+	rc = ws->cfg->server ? wslay_event_context_server_init(&ws->ctx, &cbs, ws)
+			     : wslay_event_context_client_init(&ws->ctx, &cbs, ws);
+	if (rc) {
+		fail(ws, "out of memory");
+		return;
+	}
+	wslay_event_config_set_no_buffering(ws->ctx, 1);
+	wslay_event_config_set_max_recv_msg_length(ws->ctx, ws->cfg->max_message);
+	wf_buf_init(&ws->msg, ws->cfg->max_message);
+	ws->st = S_OPEN;
+	ws->last_rx = wf_now_ms();
+	wf_timer_stop(ws->e->loop, &ws->timer);
+	if (ws->cfg->ping_ms > 0)
+		wf_timer_start(ws->e->loop, &ws->timer, ws->cfg->ping_ms);
+	if (ws->cb->open)
+		ws->cb->open(ws, ws->ud);
+	/* frames may have come with the head */
+	if (ws->st == S_OPEN && ws->pre.len) {
+		if (wslay_event_recv(ws->ctx) && !ws->eof)
+			ws->eof = 1;
+		check_done(ws);
+	}
+	mark_dirty(ws);
+}
+
+/* The opening handshake over HTTP. */
+static void do_http(struct wf_ws *ws, int events)
+{
+	long end;
+	char why[256];
+
+	if (events & WF_READ) {
+		for (;;) {
+			ssize_t n;
+			if (wf_buf_reserve(&ws->hs, 4096)) {
+				n = -ENOBUFS;
+			} else {
+				n = tr_read(ws, ws->hs.p + ws->hs.len, ws->hs.cap - ws->hs.len);
+			}
+			if (n == -EAGAIN)
+				break;
+			if (n == 0 || n == -EIO) {
+				fail(ws, ws->cfg->server ? "the client left during the handshake"
+							 : "the server closed the connection during the handshake");
+				return;
+			}
+			if (n < 0)
+				break;
+			ws->hs.len += (size_t)n;
+			if (wf_hs_head_end(ws->hs.p, ws->hs.len))
+				break;
+		}
+	}
+	if (events & WF_WRITE) {
+		if (flush_obuf(ws) < 0) {
+			fail(ws, "write failed during the handshake");
+			return;
+		}
+	}
+	if (ws->st == S_REFUSING) {
+		if (ws->ooff == ws->obuf.len)
+			ws_die(ws);
+		else
+			update_mask(ws);
+		return;
+	}
+	end = wf_hs_head_end(ws->hs.p, ws->hs.len);
+	if (end < 0) {
+		if (ws->cfg->server) {
+			ws->st = S_REFUSING;
+			wf_hs_server_refuse(&ws->obuf, 431, "request head too large");
+			set_why(ws, "%s", "handshake refused: request head too large");
+			ws->end.code = 1006;
+			do_http(ws, WF_WRITE);
+		} else {
+			fail(ws, "the server's answer head is too large");
+		}
+		return;
+	}
+	if (end == 0) {
+		update_mask(ws);
+		return;
+	}
+	if (ws->cfg->server) {
+		struct wf_hs_req req;
+		int status = wf_hs_server_check(ws->hs.p, (size_t)end, ws->cfg->protocol, &req, why, sizeof why);
+		if (status) {
+			ws->st = S_REFUSING;
+			wf_hs_server_refuse(&ws->obuf, status, why);
+			set_why(ws, "handshake refused (%d): %s", status, why);
+			ws->end.code = 1006;
+			do_http(ws, WF_WRITE);
+			return;
+		}
+		wf_hs_server_accept(&ws->obuf, &req);
+	} else {
+		if (wf_hs_client_check(ws->hs.p, (size_t)end, ws->cfg->client, ws->cfg->chosen_protocol,
+				       ws->cfg->chosen_len, why, sizeof why)) {
+			fail(ws, why);
+			return;
+		}
+	}
+	if ((size_t)end < ws->hs.len)
+		wf_buf_add(&ws->pre, ws->hs.p + end, ws->hs.len - (size_t)end);
+	wf_buf_free(&ws->hs);
+	start_open(ws);
+	if (ws->st != S_DEAD)
+		update_mask(ws);
+}
+
+static void start_http(struct wf_ws *ws)
+{
+	ws->st = S_HTTP;
+	wf_buf_init(&ws->hs, WF_HS_MAX + 4096);
+	if (!ws->cfg->server) {
+		if (wf_hs_client_request(&ws->obuf, ws->cfg->client) < 0) {
+			fail(ws, "a --header is not of the form \"Name: value\"");
+			return;
+		}
+		do_http(ws, WF_WRITE);
+		return;
+	}
+	update_mask(ws);
+}
+
+static void do_tls(struct wf_ws *ws)
+{
+	char msg[256];
+	int rc = wf_tls_handshake(&ws->tls, msg, sizeof msg);
+
+	if (rc == WF_TLS_AGAIN) {
+		update_mask(ws);
+		return;
+	}
+	if (rc < 0) {
+		fail(ws, msg);
+		return;
+	}
+	start_http(ws);
+}
+
+static void do_connecting(struct wf_ws *ws)
+{
+	int err = 0;
+	socklen_t len = sizeof err;
+
+	if (getsockopt(ws->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err) {
+		char why[200];
+		snprintf(why, sizeof why, "connect: %s", strerror(err));
+		fail(ws, why);
+		return;
+	}
+	if (ws->use_tls) {
+		ws->st = S_TLS;
+		do_tls(ws);
+	} else {
+		start_http(ws);
+	}
+}
+
+/* Read what the socket has and let wslay frame it. */
+static void do_read(struct wf_ws *ws)
+{
+	struct wf_ws_engine *e = ws->e;
+	size_t got = 0;
+
+	for (;;) {
+		ssize_t n = tr_read(ws, e->rbuf + got, RBUF_SIZE - got);
+		if (n == -EAGAIN)
+			break;
+		if (n <= 0) {
+			ws->eof = 1;
+			break;
+		}
+		got += (size_t)n;
+		if (!ws->use_tls || got == RBUF_SIZE)
+			break;	/* TLS: gather records while GnuTLS has them */
+	}
+	if (ws->use_tls && !ws->eof && wf_tls_pending(&ws->tls) && !ws->tls_pending) {
+		ws->tls_pending = 1;
+		ws->next_pending = e->pending;
+		e->pending = ws;
+	}
+	if (got)
+		ws->last_rx = wf_now_ms();
+	ws->rp = e->rbuf;
+	ws->re = e->rbuf + got;
+	if (wslay_event_recv(ws->ctx) != 0 && !ws->eof)
+		ws->eof = 1;
+	ws->rp = ws->re = NULL;
+	check_done(ws);
+	mark_dirty(ws);
+}
+
+static void on_fd(struct wf_loop *l, int fd, int events, void *ud)
+{
+	struct wf_ws *ws = ud;
+
+	(void)l;
+	(void)fd;
+	switch (ws->st) {
+	case S_CONNECTING:
+		do_connecting(ws);
+		return;
+	case S_TLS:
+		do_tls(ws);
+		return;
+	case S_HTTP:
+	case S_REFUSING:
+		do_http(ws, events);
+		return;
+	case S_OPEN:
+	case S_CLOSING:
+		if (events & WF_READ)
+			do_read(ws);
+		if (ws->st != S_DEAD && (events & WF_WRITE))
+			ws_pump(ws);
+		return;
+	case S_DEAD:
+		return;
+	}
+}
+
+/* Move queued frames to the socket. */
+static void ws_pump(struct wf_ws *ws)
+{
+	int rc;
+
+	if (ws->st == S_DEAD)
+		return;
+	if (ws->st < S_OPEN) {
+		update_mask(ws);
+		return;
+	}
+	for (;;) {
+		if (wslay_event_want_write(ws->ctx) && wslay_event_send(ws->ctx) != 0) {
+			fail(ws, ws->end.why[0] ? ws->end.why : "write failed");
+			return;
+		}
+		rc = flush_obuf(ws);
+		if (rc < 0) {
+			ws->eof = 1;
+			check_done(ws);
+			return;
+		}
+		if (rc == 1 || !wslay_event_want_write(ws->ctx) || !wslay_event_get_queued_msg_count(ws->ctx))
+			break;
+	}
+	check_done(ws);
+	if (ws->st == S_DEAD)
+		return;
+	/* backpressure bookkeeping */
+	{
+		size_t q = wf_ws_queued(ws);
+		if (ws->above_high && q <= ws->cfg->queue_low) {
+			ws->above_high = 0;
+			wf_timer_stop(ws->e->loop, &ws->stall);
+			if (ws->cb->drained)
+				ws->cb->drained(ws, ws->ud);
+		}
+	}
+	if (ws->st != S_DEAD)
+		update_mask(ws);
+}
+
+static void on_timer(struct wf_loop *l, struct wf_timer *t, void *ud)
+{
+	struct wf_ws *ws = ud;
+	int64_t now = wf_now_ms();
+
+	(void)t;
+	switch (ws->st) {
+	case S_CONNECTING:
+	case S_TLS:
+	case S_HTTP:
+		fail(ws, ws->st == S_CONNECTING ? "connect timed out" : "the opening handshake timed out");
+		return;
+	case S_REFUSING:
+		ws_die(ws);
+		return;
+	case S_CLOSING:
+		if (!ws->end.code)
+			ws->end.code = ws->code_rx ? ws->code_rx : 1006;
+		set_why(ws, "%s", "the peer did not finish the close handshake");
+		ws_die(ws);
+		return;
+	case S_OPEN:
+		if (ws->ping_sent && ws->last_rx < ws->ping_sent) {
+			fail(ws, "ping timeout");
+			return;
+		}
+		if (ws->ping_sent || now - ws->last_rx >= ws->cfg->ping_ms) {
+			struct wslay_event_msg m = { WSLAY_PING, NULL, 0 };
+			wslay_event_queue_msg(ws->ctx, &m);
+			ws->ping_sent = now;
+			mark_dirty(ws);
+			wf_timer_start(l, &ws->timer, ws->cfg->pong_ms > 0 ? ws->cfg->pong_ms : ws->cfg->ping_ms);
+		} else {
+			wf_timer_start(l, &ws->timer, ws->cfg->ping_ms - (now - ws->last_rx));
+		}
+		return;
+	case S_DEAD:
+		return;
+	}
+}
+
+static void on_stall(struct wf_loop *l, struct wf_timer *t, void *ud)
+{
+	struct wf_ws *ws = ud;
+	char why[200];
+
+	(void)l;
+	(void)t;
+	snprintf(why, sizeof why, "the peer does not read: %zu bytes queued, no progress for %lld ms",
+		 wf_ws_queued(ws), (long long)ws->cfg->stall_ms);
+	set_why(ws, "%s", why);
+	ws->end.code = 1008;
+	/* a close frame cannot get past a full socket: drop the connection */
+	ws_die(ws);
+}
+
+struct wf_ws *wf_ws_new(struct wf_ws_engine *e, int fd, const struct wf_ws_cfg *cfg,
+			const struct wf_ws_cb *cb, void *ud, char *msg, size_t n)
+{
+	struct wf_ws *ws = calloc(1, sizeof *ws);
+
+	if (!ws) {
+		snprintf(msg, n, "out of memory");
+		close(fd);
+		return NULL;
+	}
+	ws->e = e;
+	ws->fd = fd;
+	ws->cfg = cfg;
+	ws->cb = cb;
+	ws->ud = ud;
+	wf_buf_init(&ws->obuf, (size_t)-1);
+	wf_buf_init(&ws->pre, (size_t)-1);
+	wf_buf_init(&ws->hs, WF_HS_MAX + 4096);
+	wf_buf_init(&ws->msg, cfg->max_message);
+	wf_timer_init(&ws->timer, on_timer, ws);
+	wf_timer_init(&ws->stall, on_stall, ws);
+	if (cfg->tls) {
+		if (wf_tls_new(&ws->tls, cfg->tls, fd, cfg->tls_domain, msg, n) < 0) {
+			close(fd);
+			free(ws);
+			return NULL;
+		}
+		ws->use_tls = 1;
+	}
+	if (wf_loop_add_fd(e->loop, fd, 0, on_fd, ws) < 0) {
+		snprintf(msg, n, "event loop: cannot watch fd %d", fd);
+		if (ws->use_tls)
+			wf_tls_free(&ws->tls);
+		close(fd);
+		free(ws);
+		return NULL;
+	}
+	ws->next = e->all;
+	if (e->all)
+		e->all->prev = ws;
+	e->all = ws;
+	e->count++;
+	if (cfg->handshake_ms > 0)
+		wf_timer_start(e->loop, &ws->timer, cfg->handshake_ms);
+	if (!cfg->server) {
+		ws->st = S_CONNECTING;
+		update_mask(ws);
+	} else if (ws->use_tls) {
+		ws->st = S_TLS;
+		do_tls(ws);
+	} else {
+		start_http(ws);
+	}
+	return ws;
+}
+
+int wf_ws_send(struct wf_ws *ws, int binary, const void *p, size_t n)
+{
+	struct wslay_event_msg m;
+	size_t q;
+
+	if (ws->st != S_OPEN)
+		return -EPIPE;
+	q = wf_ws_queued(ws);
+	if (q + n > ws->cfg->queue_max && q > 0)
+		return -ENOBUFS;
+	if (!binary && !wf_utf8_valid(p, n))
+		return -EINVAL;
+	m.opcode = binary ? WSLAY_BINARY_FRAME : WSLAY_TEXT_FRAME;
+	m.msg = p;
+	m.msg_length = n;
+	if (wslay_event_queue_msg(ws->ctx, &m) != 0)
+		return -ENOMEM;
+	if (!ws->above_high && q + n > ws->cfg->queue_high) {
+		ws->above_high = 1;
+		if (ws->cfg->stall_ms > 0)
+			wf_timer_start(ws->e->loop, &ws->stall, ws->cfg->stall_ms);
+	}
+	mark_dirty(ws);
+	return 0;
+}
+
+void wf_ws_close(struct wf_ws *ws, int code, const char *reason)
+{
+	if (ws->st == S_DEAD || ws->st == S_CLOSING || ws->st == S_REFUSING)
+		return;
+	if (ws->st != S_OPEN) {
+		ws->end.code = 1006;
+		set_why(ws, "%s", "closed during the opening handshake");
+		ws_die(ws);
+		return;
+	}
+	wslay_event_queue_close(ws->ctx, (uint16_t)code, (const uint8_t *)reason,
+				reason ? strlen(reason) : 0);
+	ws->st = S_CLOSING;
+	wf_timer_start(ws->e->loop, &ws->timer, ws->cfg->close_ms);
+	mark_dirty(ws);
+}
+
+void wf_ws_abort(struct wf_ws *ws, const char *why)
+{
+	fail(ws, why);
+}
+
+void wf_ws_pause(struct wf_ws *ws, int paused)
+{
+	if (ws->paused == paused)
+		return;
+	ws->paused = paused;
+	update_mask(ws);
+}
+
+static void ws_free(struct wf_ws *ws)
+{
+	struct wf_ws_engine *e = ws->e;
+
+	if (ws->prev)
+		ws->prev->next = ws->next;
+	else
+		e->all = ws->next;
+	if (ws->next)
+		ws->next->prev = ws->prev;
+	e->count--;
+	if (ws->use_tls) {
+		wf_tls_bye(&ws->tls);
+		wf_tls_free(&ws->tls);
+	}
+	close(ws->fd);
+	if (ws->ctx)
+		wslay_event_context_free(ws->ctx);
+	wf_buf_free(&ws->obuf);
+	wf_buf_free(&ws->pre);
+	wf_buf_free(&ws->hs);
+	wf_buf_free(&ws->msg);
+	free(ws);
+}
+
+void wf_ws_engine_before(struct wf_ws_engine *e)
+{
+	/* TLS sessions holding decrypted bytes: no poll will say so */
+	while (e->pending) {
+		struct wf_ws *ws = e->pending;
+		e->pending = ws->next_pending;
+		ws->tls_pending = 0;
+		if ((ws->st == S_OPEN || ws->st == S_CLOSING) && !ws->paused)
+			do_read(ws);
+	}
+	while (e->dirty) {
+		struct wf_ws *ws = e->dirty;
+		e->dirty = ws->next_dirty;
+		ws->dirty = 0;
+		ws_pump(ws);
+	}
+	while (e->dead) {
+		struct wf_ws *ws = e->dead;
+		e->dead = ws->next_dead;
+		if (!ws->end.code)
+			ws->end.code = 1006;
+		if (ws->cb->closed)
+			ws->cb->closed(ws, &ws->end, ws->ud);
+		/* unlink from the lists it may still be on */
+		{
+			struct wf_ws **pp;
+			for (pp = &e->dirty; *pp; pp = &(*pp)->next_dirty)
+				if (*pp == ws) {
+					*pp = ws->next_dirty;
+					break;
+				}
+			for (pp = &e->pending; *pp; pp = &(*pp)->next_pending)
+				if (*pp == ws) {
+					*pp = ws->next_pending;
+					break;
+				}
+		}
+		ws_free(ws);
+	}
+	if (e->pending)
+		wf_loop_wake(e->loop);
+}
+
+void wf_ws_engine_free(struct wf_ws_engine *e)
+{
+	if (!e)
+		return;
+	while (e->all) {
+		struct wf_ws *ws = e->all;
+		ws->st = S_DEAD;
+		ws_free(ws);
+	}
+	free(e->rbuf);
+	free(e);
+}
