@@ -1,23 +1,32 @@
-# Run the EXAMPLES of a man page as tests. Loaded by man-examples.bats.
+# Run the EXAMPLES of a man page, or the examples of a plain text file such
+# as the README, as tests. Loaded by man-examples.bats.
 #
-# The page is rendered with mandoc, as a reader sees it. In its EXAMPLES
-# section a line "$ command" (indented, in a literal display) is a command;
-# it continues on the next lines while a line ends in "\" or "|". The lines
-# after it, indented at least as far as the "$", up to a blank line, a less
-# indented line or the next "$ " line, are the standard output it must print.
+# A man page is rendered with mandoc, as a reader sees it, and only its
+# EXAMPLES section is read; a text file is read whole. There a line
+# "$ command" (indented, in a literal display) is a command; it continues on
+# the next lines while a line ends in "\" or "|". The lines after it,
+# indented at least as far as the "$", up to a blank line, a less indented
+# line or the next "$ " line, are the standard output it must print.
 # Each command runs under sh with $WF_BIN first on PATH; it must exit 0,
 # write nothing on stderr that it does not redirect, and print exactly the
 # expected lines.
 
-# man_examples_extract PAGE DIR: write DIR/N.cmd and DIR/N.out for every
+# man_examples_extract FILE DIR: write DIR/N.cmd and DIR/N.out for every
 # example; print how many there are.
 man_examples_extract() {
-	local page=$1 dir=$2
-	mandoc -Tascii "$page" | sed 's/.\x08//g' | awk -v dir="$dir" '
+	local page=$1 dir=$2 whole=1
+	case $page in
+	*.[1-9]) whole=0 ;;
+	esac
+	if [ "$whole" -eq 1 ]; then
+		cat "$page"
+	else
+		mandoc -Tascii "$page" | sed 's/.\x08//g'
+	fi | awk -v dir="$dir" -v whole="$whole" '
 	function indent(s) { match(s, /^ */); return RLENGTH }
-	function flush() { if (n) close(dir "/" n ".cmd") }
-	/^[A-Z]/ { insec = ($0 == "EXAMPLES"); state = ""; next }
-	!insec { next }
+	function flush() { if (n) { close(dir "/" n ".cmd"); close(dir "/" n ".out") } }
+	!whole && /^[A-Z]/ { insec = ($0 == "EXAMPLES"); state = ""; next }
+	!whole && !insec { next }
 	/^ +\$ / {
 		flush()
 		n++
@@ -44,8 +53,8 @@ man_examples_extract() {
 	'
 }
 
-# man_examples_run PAGE: run every example of PAGE; print a report of each
-# failure and return 1 if any failed or the page has no example.
+# man_examples_run FILE: run every example of FILE; print a report of each
+# failure and return 1 if any failed or the file has no example.
 man_examples_run() {
 	local page=$1 dir n i fail=0 rc
 	dir=$(mktemp -d "${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/examples.XXXXXX")

@@ -33,6 +33,10 @@ run_page() {
 	run_page "$ROOT/man/wsflow-envelope.5" 5
 }
 
+@test "README: every example prints what it shows" {
+	run_page "$ROOT/README" 9
+}
+
 @test "every other man page: every example prints what the page shows" {
 	local p found=0
 	for p in "$ROOT"/man/*.[1-9]; do
