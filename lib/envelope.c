@@ -5,6 +5,22 @@
 #include <errno.h>
 #include <string.h>
 
+/* The member a key names ("d\u0061ta" is "data" too), or NULL. */
+static struct wf_member *known_member(struct wf_event *ev, const char *k, const char *ke, int esc)
+{
+	static const char *const names[] = { "data", "bytes", "meta", "origin", "control" };
+	struct wf_member *const ms[] = { &ev->data, &ev->bytes, &ev->meta, &ev->origin, &ev->control };
+	struct wf_json_member jm = { .k = k, .ke = ke, .kesc = esc };
+	size_t i;
+
+	if (ke - k > 6 * 7)
+		return NULL;	/* longer than any name, even escaped */
+	for (i = 0; i < 5; i++)
+		if (wf_json_key_is(&jm, names[i]))
+			return ms[i];
+	return NULL;
+}
+
 int wf_env_parse(struct wf_event *ev, const char *line, size_t n, struct wf_json_err *err)
 {
 	const char *p = line, *e = line + n;
@@ -37,19 +53,7 @@ int wf_env_parse(struct wf_event *ev, const char *line, size_t n, struct wf_json
 			if (!q)
 				return -1;
 			ks = k + 1;
-			if (!esc) {
-				size_t kl = (size_t)(q - ks - 1);
-				if (kl == 4 && !memcmp(ks, "data", 4))
-					m = &ev->data;
-				else if (kl == 5 && !memcmp(ks, "bytes", 5))
-					m = &ev->bytes;
-				else if (kl == 4 && !memcmp(ks, "meta", 4))
-					m = &ev->meta;
-				else if (kl == 6 && !memcmp(ks, "origin", 6))
-					m = &ev->origin;
-				else if (kl == 7 && !memcmp(ks, "control", 7))
-					m = &ev->control;
-			}
+			m = known_member(ev, ks, q - 1, esc);
 			p = wf_json_ws(q, e);
 			if (p >= e || *p != ':') {
 				err->at = p;
@@ -97,6 +101,11 @@ int wf_env_parse(struct wf_event *ev, const char *line, size_t n, struct wf_json
 			err->msg = "control is not a string";
 			return -1;
 		}
+		if (ev->data.k || ev->bytes.k) {
+			err->at = line;
+			err->msg = "control with data or bytes";
+			return -1;
+		}
 		ev->kind = WF_CONTROL;
 	}
 	if (ev->data.k && ev->bytes.k) {
@@ -134,26 +143,40 @@ int wf_env_parse(struct wf_event *ev, const char *line, size_t n, struct wf_json
 
 int wf_env_payload(const struct wf_event *ev, struct wf_buf *out, int *binary)
 {
-	int rc;
-
 	*binary = 0;
 	if (ev->kind == WF_BYTES) {
-		const char *s = ev->bytes.v + 1, *se = ev->bytes.ve - 1;
-		long n;
 		*binary = 1;
-		if ((rc = wf_buf_reserve(out, wf_b64_declen((size_t)(se - s)))))
-			return rc;
-		n = wf_b64_decode(s, (size_t)(se - s), (unsigned char *)out->p + out->len);
-		if (n < 0)
-			return -EINVAL;
-		out->len += (size_t)n;
-		return 0;
+		return wf_env_b64(out, ev->bytes.v + 1, ev->bytes.ve - 1);
 	}
 	if (ev->kind != WF_DATA)
 		return 0;
 	if (*ev->data.v == '"')
 		return wf_json_unescape(out, ev->data.v + 1, ev->data.ve - 1);
 	return wf_buf_add(out, ev->data.v, (size_t)(ev->data.ve - ev->data.v));
+}
+
+int wf_env_b64(struct wf_buf *out, const char *s, const char *se)
+{
+	struct wf_buf t;
+	long n;
+	int rc;
+
+	if (memchr(s, '\\', (size_t)(se - s))) {
+		/* "\/" is a '/' too: decode what the string stands for */
+		wf_buf_init(&t, (size_t)(se - s));
+		rc = wf_json_unescape(&t, s, se);
+		if (!rc)
+			rc = wf_env_b64(out, t.p, t.p + t.len);
+		wf_buf_free(&t);
+		return rc;
+	}
+	if ((rc = wf_buf_reserve(out, wf_b64_declen((size_t)(se - s)))))
+		return rc;
+	n = wf_b64_decode(s, (size_t)(se - s), (unsigned char *)out->p + out->len);
+	if (n < 0)
+		return -EINVAL;
+	out->len += (size_t)n;
+	return 0;
 }
 
 long long wf_env_stream(const struct wf_event *ev)

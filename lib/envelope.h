@@ -24,13 +24,18 @@ struct wf_event {
 	struct wf_member data, bytes, meta, origin, control;
 };
 
-/* 0, or -1 with err filled ("not a JSON object", "no data, bytes or control", ...). */
+/* 0, or -1 with err filled ("not a JSON object", "no data, bytes or control", ...).
+ * Keys are compared by what they stand for ("d\u0061ta" is data). */
 int wf_env_parse(struct wf_event *ev, const char *line, size_t n, struct wf_json_err *err);
 
 /* The payload as bytes: a `data` string unescaped, a `bytes` string decoded,
  * any other `data` value as its JSON text. Appends to out; 0, -EINVAL for a
  * bad base64 payload, or a buffer error. *binary is set for `bytes`. */
 int wf_env_payload(const struct wf_event *ev, struct wf_buf *out, int *binary);
+
+/* Decode the contents s..se of a `bytes` string (JSON escapes allowed) and
+ * append them to out: 0, -EINVAL when it is not base64, or a buffer error. */
+int wf_env_b64(struct wf_buf *out, const char *s, const char *se);
 
 /* The stream number of the first origin entry, or -1. */
 long long wf_env_stream(const struct wf_event *ev);

@@ -1,5 +1,4 @@
 #include "filter.h"
-#include "b64.h"
 #include "loop.h"
 #include "cli.h"
 
@@ -23,13 +22,8 @@ static int out_raw(struct wf_filter *f, int bytes, const char *val, size_t vlen)
 	int rc;
 
 	if (bytes) {
-		long n;
-		if ((rc = wf_buf_reserve(o, wf_b64_declen(vlen) + 1)))
+		if ((rc = wf_env_b64(o, val + 1, val + vlen - 1)))
 			return rc;
-		n = wf_b64_decode(val + 1, vlen - 2, (unsigned char *)o->p + o->len);
-		if (n < 0)
-			return -EINVAL;
-		o->len += (size_t)n;
 	} else if (vlen && *val == '"') {
 		if ((rc = wf_json_unescape(o, val + 1, val + vlen - 1)))
 			return rc;
