@@ -58,11 +58,31 @@ render() {
 	done
 }
 
+# The binaries the README marks "(in progress)" may have no page yet.
+in_progress() {
+	grep -Eq "^    $1 .*\(in progress\)\$" "$ROOT/README"
+}
+
+@test "every built binary has a man page (or is marked in progress in the README)" {
+	local b missing= waiting=
+	for b in "$WF_BIN"/*; do
+		[ -f "$ROOT/man/${b##*/}.1" ] && continue
+		if in_progress "${b##*/}"; then
+			waiting="$waiting ${b##*/}"
+		else
+			missing="$missing ${b##*/}"
+		fi
+	done
+	echo "no page:$missing"
+	[ -z "$missing" ]
+	[ -z "$waiting" ] || skip "in progress, no page yet:$waiting"
+}
+
 @test "every option in --help has an entry in the option list of its page" {
 	local b page opt missing=
 	for b in "$WF_BIN"/*; do
 		page=$ROOT/man/${b##*/}.1
-		[ -f "$page" ] || { echo "${b##*/}: no page"; false; }
+		[ -f "$page" ] || continue
 		# the tags of the option list: "     -s char, --separator=char"
 		render "$page" | grep -E '^     -' | sed 's/^ *//' >"$BATS_TEST_TMPDIR/tags"
 		for opt in $("$b" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
