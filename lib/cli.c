@@ -51,6 +51,14 @@ int wf_cli_parse(struct wf_cli *c, const char *prog, int argc, const char **argv
 		struct poptOption end = POPT_TABLEEND;
 		table[k] = end;
 	}
+	/* popt allocates the strings it stores: remember where, to free them */
+	for (k = 0; own && own[k].longName; k++)
+		if ((own[k].argInfo & POPT_ARG_MASK) == POPT_ARG_STRING && own[k].arg &&
+		    c->nstrs < sizeof c->strs / sizeof c->strs[0]) {
+			c->strs[c->nstrs].where = own[k].arg;
+			c->strs[c->nstrs].initial = *(char **)own[k].arg;
+			c->nstrs++;
+		}
 	c->ctx = poptGetContext(prog, argc, argv, table, 0);
 	poptSetOtherOptionHelp(c->ctx, args_help ? args_help : "[OPTION...]");
 	while ((rc = poptGetNextOpt(c->ctx)) > 0) {
@@ -62,12 +70,16 @@ int wf_cli_parse(struct wf_cli *c, const char *prog, int argc, const char **argv
 			}
 			c->err_fd = err_fd;
 			break;
-		case 'L':
-			if (wf_parse_size(max_line, &c->max_line) < 0 || !c->max_line) {
+		case 'L': {
+			int bad = wf_parse_size(max_line, &c->max_line) < 0 || !c->max_line;
+			if (bad)
 				snprintf(msg, n, "--max-line: \"%s\" is not a size", max_line);
+			free((void *)max_line);
+			max_line = NULL;
+			if (bad)
 				return WF_CLI_BAD;
-			}
 			break;
+		}
 		case 'R': c->raw_in = 1; break;
 		case 'r': c->raw_out = 1; break;
 		case 'V': c->version = 1; break;
@@ -112,6 +124,15 @@ int wf_cli_done(struct wf_cli *c, int rc, const char *msg, FILE *out, FILE *err)
 
 void wf_cli_free(struct wf_cli *c)
 {
+	size_t i;
+
+	for (i = 0; i < c->nstrs; i++) {
+		char **where = c->strs[i].where;
+		if (*where != c->strs[i].initial)
+			free(*where);
+		*where = c->strs[i].initial;
+	}
+	c->nstrs = 0;
 	if (c->ctx)
 		poptFreeContext(c->ctx);
 	c->ctx = NULL;

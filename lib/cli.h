@@ -19,6 +19,11 @@ struct wf_cli {
 	int nargs;
 	poptContext ctx;
 	struct poptOption table[3];	/* the context points into it */
+	struct {
+		void *where;		/* a char ** of the caller's table */
+		char *initial;
+	} strs[32];			/* string options popt allocated */
+	size_t nstrs;
 };
 
 /* The default bound of an input line: a 16 MiB payload escaped or in base64

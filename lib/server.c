@@ -1,5 +1,5 @@
 #include "server.h"
-#include "b64.h"
+#include "endpoint.h"
 #include "envelope.h"
 #include "io.h"
 #include "loop.h"
@@ -21,9 +21,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define OUT_HIGH (4u << 20)	/* stdout backlog that pauses the peers */
-#define OUT_LOW (1u << 20)
-
 struct conn {
 	struct srv *s;
 	struct wf_ws *ws;
@@ -31,8 +28,7 @@ struct conn {
 	char host[INET6_ADDRSTRLEN];
 	int port;
 	char peerkey[INET6_ADDRSTRLEN + 8];
-	struct wf_buf tail;	/* ,"meta":{...},"origin":[...]}\n for text */
-	struct wf_buf btail;	/* the same with "binary":true */
+	struct wf_tails tails;	/* the end of its events */
 	int full;		/* its send queue is above the high-water mark */
 	struct conn *prev, *next;
 };
@@ -51,8 +47,7 @@ struct srv {
 	size_t nconns;
 	long long next_stream;
 	struct wf_map by_peer, by_stream;
-	struct wf_writer out;
-	int out_fd;
+	struct wf_stdout out;
 	int peers_paused;
 	struct wf_reader in;
 	int in_fd;
@@ -78,17 +73,6 @@ static void update_in(struct srv *s)
 		wf_loop_set_mask(s->loop, s->in_fd, want ? WF_READ : 0);
 }
 
-static void pause_peers(struct srv *s, int paused)
-{
-	struct conn *c;
-
-	if (s->peers_paused == paused)
-		return;
-	s->peers_paused = paused;
-	for (c = s->conns; c; c = c->next)
-		wf_ws_pause(c->ws, paused);
-}
-
 static void fatal(struct srv *s, int status, const char *what, int err)
 {
 	if (!s->status) {
@@ -98,97 +82,32 @@ static void fatal(struct srv *s, int status, const char *what, int err)
 	wf_loop_stop(s->loop);
 }
 
-static void flush_out(struct srv *s)
+static void pause_peers(int paused, void *ud)
 {
-	int rc = wf_writer_flush(&s->out);
+	struct srv *s = ud;
+	struct conn *c;
 
-	if (rc < 0) {
-		fatal(s, 1, "stdout: write error", -rc);
-		return;
-	}
-	wf_loop_set_mask(s->loop, s->out_fd, rc == 1 ? WF_WRITE : 0);
-	if (wf_writer_pending(&s->out) >= OUT_HIGH)
-		pause_peers(s, 1);
-	else if (wf_writer_pending(&s->out) <= OUT_LOW)
-		pause_peers(s, 0);
-	update_in(s);
-}
-
-static void on_out(struct wf_loop *l, int fd, int events, void *ud)
-{
-	(void)l;
-	(void)fd;
-	(void)events;
-	flush_out(ud);
-}
-
-/* events out */
-
-static void put_tail(struct srv *s, struct conn *c, int binary)
-{
-	struct wf_buf *t = binary ? &c->btail : &c->tail;
-
-	(void)s;
-	wf_buf_add(&s->out.buf, t->p, t->len);
+	s->peers_paused = paused;
+	for (c = s->conns; c; c = c->next)
+		wf_ws_pause(c->ws, paused);
 }
 
 static void emit_control(struct srv *s, struct conn *c, const char *what, const struct wf_ws_end *end)
 {
-	struct wf_buf *o = &s->out.buf;
-
-	if (!s->cfg->stream_events || s->cfg->raw_out)
-		return;
-	wf_buf_addf(o, "{\"control\":\"%s\"", what);
-	if (end) {
-		wf_buf_addf(o, ",\"code\":%d,\"reason\":", end->code);
-		wf_json_escape(o, end->reason, wf_utf8_valid((const unsigned char *)end->reason,
-							    strlen(end->reason)) ? strlen(end->reason) : 0);
-	}
-	put_tail(s, c, 0);
+	if (s->cfg->stream_events && !s->cfg->raw_out)
+		wf_emit_control(&s->out.w.buf, &c->tails, what, end ? end->code : 0,
+				end ? end->reason : NULL);
 }
 
 static void on_message(struct wf_ws *ws, int binary, const char *p, size_t n, void *ud)
 {
 	struct conn *c = ud;
 	struct srv *s = c->s;
-	struct wf_buf *o = &s->out.buf;
 
 	(void)ws;
-	if (s->cfg->raw_out) {
-		wf_buf_add(o, p, n);
-		wf_buf_addc(o, '\n');
-	} else if (binary) {
-		if (!wf_buf_add(o, "{\"bytes\":\"", 10) && !wf_buf_reserve(o, wf_b64_enclen(n) + 1)) {
-			o->len += wf_b64_encode((const unsigned char *)p, n, o->p + o->len);
-			o->p[o->len++] = '"';
-		}
-		put_tail(s, c, 1);
-	} else {
-		wf_buf_add(o, "{\"data\":", 8);
-		wf_json_escape(o, p, n);
-		put_tail(s, c, 0);
-	}
-	if (wf_writer_pending(&s->out) >= OUT_HIGH)
-		pause_peers(s, 1);
-}
-
-static void build_tails(struct srv *s, struct conn *c)
-{
-	struct wf_buf meta;
-
-	wf_buf_init(&meta, (size_t)-1);
-	wf_buf_addf(&meta, ",\"meta\":{\"ws_server\":{\"tls\":%s,\"peer\":{\"host\":\"%s\",\"port\":%d}}",
-		    s->use_tls ? "true" : "false", c->host, c->port);
-	wf_buf_add(&c->tail, meta.p, meta.len);
-	wf_buf_add(&c->btail, meta.p, meta.len);
-	wf_buf_adds(&c->btail, ",\"binary\":true");
-	meta.len = 0;
-	wf_buf_adds(&meta, "},\"origin\":[{\"source\":");
-	wf_json_escape(&meta, s->cfg->id, strlen(s->cfg->id));
-	wf_buf_addf(&meta, ",\"stream\":%lld}]}\n", c->stream);
-	wf_buf_add(&c->tail, meta.p, meta.len);
-	wf_buf_add(&c->btail, meta.p, meta.len);
-	wf_buf_free(&meta);
+	wf_emit_message(&s->out.w.buf, &c->tails, s->cfg->raw_out, binary, p, n);
+	if (wf_writer_pending(&s->out.w) >= WF_OUT_HIGH && !s->peers_paused)
+		pause_peers(1, s);
 }
 
 /* An error about a connection, with its meta and origin. */
@@ -196,12 +115,9 @@ static void conn_error(struct srv *s, struct conn *c, const char *why)
 {
 	struct wf_buf b;
 	struct wf_event ev;
-	struct wf_json_err jerr;
 
 	wf_buf_init(&b, (size_t)-1);
-	wf_buf_adds(&b, "{\"control\":\"close\"");
-	wf_buf_add(&b, c->tail.p, c->tail.len - 1);
-	if (wf_env_parse(&ev, b.p, b.len, &jerr) == 0)
+	if (wf_tails_event(&c->tails, &b, &ev) == 0)
 		wf_err_event(s->cfg->err, &ev, c->stream, NULL, 0, "%s:%d: connection closed: %s",
 			     c->host, c->port, why);
 	wf_buf_free(&b);
@@ -216,7 +132,7 @@ static void on_open(struct wf_ws *ws, void *ud)
 
 	(void)ws;
 	c->stream = ++s->next_stream;
-	build_tails(s, c);
+	wf_tails_build(&c->tails, "ws_server", s->use_tls, c->host, c->port, s->cfg->id, c->stream);
 	wf_map_put(&s->by_peer, c->peerkey, strlen(c->peerkey), c);
 	k = snprintf(key, sizeof key, "%lld", c->stream);
 	wf_map_put(&s->by_stream, key, (size_t)k, c);
@@ -266,8 +182,7 @@ static void on_closed(struct wf_ws *ws, const struct wf_ws_end *end, void *ud)
 	if (c->next)
 		c->next->prev = c->prev;
 	s->nconns--;
-	wf_buf_free(&c->tail);
-	wf_buf_free(&c->btail);
+	wf_tails_free(&c->tails);
 	free(c);
 	if (!s->stopping && !s->accepting && s->lfd >= 0 &&
 	    (!s->cfg->max_connections || s->nconns < (size_t)s->cfg->max_connections)) {
@@ -316,8 +231,6 @@ static void on_accept(struct wf_loop *l, int fd, int events, void *ud)
 			return;
 		}
 		c->s = s;
-		wf_buf_init(&c->tail, (size_t)-1);
-		wf_buf_init(&c->btail, (size_t)-1);
 		if (sa.ss_family == AF_INET6) {
 			struct sockaddr_in6 *a = (struct sockaddr_in6 *)&sa;
 			if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
@@ -343,8 +256,6 @@ static void on_accept(struct wf_loop *l, int fd, int events, void *ud)
 			if (c->next)
 				c->next->prev = NULL;
 			s->nconns--;
-			wf_buf_free(&c->tail);
-			wf_buf_free(&c->btail);
 			free(c);
 			continue;
 		}
@@ -550,16 +461,6 @@ static void close_one(struct srv *s, struct conn *c, const struct wf_event *ev, 
 	wf_buf_free(&reason);
 }
 
-static int ws_binary_meta(const struct wf_event *ev)
-{
-	const char *v, *ve, *bv, *bve;
-
-	if (wf_env_meta_binary(ev))
-		return 1;
-	return ev->meta.k && wf_json_get(ev->meta.v, ev->meta.ve, "ws_server", &v, &ve) && *v == '{' &&
-	       wf_json_get(v, ve, "binary", &bv, &bve) && bve - bv == 4 && !memcmp(bv, "true", 4);
-}
-
 static void handle_event(struct srv *s, const struct wf_event *ev, unsigned long lineno)
 {
 	struct payload pl;
@@ -571,7 +472,7 @@ static void handle_event(struct srv *s, const struct wf_event *ev, unsigned long
 		return;
 	}
 	s->scratch.len = 0;
-	rc = wf_env_payload(ev, &s->scratch, &binary);
+	rc = wf_event_frame(ev, "ws_server", &s->scratch, &binary);
 	if (rc) {
 		wf_err_event(s->cfg->err, ev, wf_env_stream(ev), ev->line, (size_t)(ev->end - ev->line),
 			     "line %lu: %s", lineno, rc == -EINVAL ? "bytes is not valid base64" : strerror(-rc));
@@ -579,8 +480,7 @@ static void handle_event(struct srv *s, const struct wf_event *ev, unsigned long
 	}
 	pl.p = s->scratch.p ? s->scratch.p : "";
 	pl.n = s->scratch.len;
-	pl.binary = binary || ws_binary_meta(ev) ||
-		    !wf_utf8_valid((const unsigned char *)pl.p, pl.n);
+	pl.binary = binary;
 	if (!route(s, ev, send_to, &pl))
 		wf_err_event(s->cfg->err, ev, wf_env_stream(ev), ev->line, (size_t)(ev->end - ev->line),
 			     "line %lu: no connection for event", lineno);
@@ -685,7 +585,7 @@ static void begin_stop(struct srv *s)
 		close(s->lfd);
 		s->lfd = -1;
 	}
-	pause_peers(s, 0);
+	pause_peers(0, s);
 	for (c = s->conns; c; c = c->next)
 		wf_ws_close(c->ws, 1001, "server shutting down");
 	update_in(s);
@@ -708,9 +608,13 @@ static void before(struct wf_loop *l, void *ud)
 	if (!s->nfull && !s->stopping && lines_pending(s))
 		process_lines(s);
 	wf_ws_engine_before(s->eng);
-	if (wf_writer_pending(&s->out))
-		flush_out(s);
-	if (s->stopping && !wf_ws_engine_count(s->eng) && !wf_writer_pending(&s->out))
+	if (wf_writer_pending(&s->out.w))
+		wf_stdout_flush(&s->out);
+	if (s->out.err) {
+		fatal(s, 1, "stdout: write error", -s->out.err);
+		return;
+	}
+	if (s->stopping && !wf_ws_engine_count(s->eng) && !wf_writer_pending(&s->out.w))
 		wf_loop_stop(l);
 }
 
@@ -772,9 +676,7 @@ int wf_server_run(const struct wf_server_cfg *cfg, char *msg, size_t n)
 	}
 	s.accepting = 1;
 	wf_loop_add_fd(s.loop, s.lfd, WF_READ, on_accept, &s);
-	s.out_fd = wf_nonblock_dup(1, 1);
-	wf_writer_init(&s.out, s.out_fd, (size_t)-1);
-	wf_loop_add_fd(s.loop, s.out_fd, 0, on_out, &s);
+	wf_stdout_init(&s.out, s.loop, pause_peers, &s);
 	s.in_fd = wf_nonblock_dup(0, 0);
 	wf_reader_init(&s.in, s.in_fd, cfg->max_line);
 	s.in_open = 1;
@@ -787,28 +689,20 @@ int wf_server_run(const struct wf_server_cfg *cfg, char *msg, size_t n)
 		s.status = 1;
 	}
 	/* flush what is left, blocking if need be */
-	if (wf_writer_pending(&s.out) && !s.status) {
-		int fl = fcntl(s.out_fd, F_GETFL);
-		if (fl >= 0)
-			fcntl(s.out_fd, F_SETFL, fl & ~O_NONBLOCK);
-		if (wf_writer_flush(&s.out) < 0) {
-			snprintf(msg, n, "stdout: write error: %s", strerror(-s.out.err));
-			s.status = 1;
-		}
+	rc = wf_stdout_finish(&s.out);
+	if (rc < 0 && !s.status) {
+		snprintf(msg, n, "stdout: write error: %s", strerror(-rc));
+		s.status = 1;
 	}
 	rc = s.status;
 	wf_reader_free(&s.in);
-	wf_writer_free(&s.out);
-	if (s.out_fd != 1)
-		close(s.out_fd);
 	if (s.in_fd >= 0 && s.in_fd != 0)
 		close(s.in_fd);
 out:
 	while (s.conns) {
 		struct conn *c = s.conns;
 		s.conns = c->next;
-		wf_buf_free(&c->tail);
-		wf_buf_free(&c->btail);
+		wf_tails_free(&c->tails);
 		free(c);
 	}
 	wf_ws_engine_free(s.eng);

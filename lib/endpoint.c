@@ -1,0 +1,163 @@
+#include "endpoint.h"
+#include "b64.h"
+#include "utf8.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+void wf_tails_build(struct wf_tails *t, const char *kind, int tls, const char *host, int port,
+		    const char *id, long long stream)
+{
+	struct wf_buf m;
+
+	wf_buf_init(&t->text, (size_t)-1);
+	wf_buf_init(&t->binary, (size_t)-1);
+	wf_buf_init(&m, (size_t)-1);
+	wf_buf_addf(&m, ",\"meta\":{\"%s\":{\"tls\":%s,\"peer\":{\"host\":\"%s\",\"port\":%d}}", kind,
+		    tls ? "true" : "false", host, port);
+	wf_buf_add(&t->text, m.p, m.len);
+	wf_buf_add(&t->binary, m.p, m.len);
+	wf_buf_adds(&t->binary, ",\"binary\":true");
+	m.len = 0;
+	wf_buf_adds(&m, "},\"origin\":[{\"source\":");
+	wf_json_escape(&m, id, strlen(id));
+	wf_buf_addf(&m, ",\"stream\":%lld}]}\n", stream);
+	wf_buf_add(&t->text, m.p, m.len);
+	wf_buf_add(&t->binary, m.p, m.len);
+	wf_buf_free(&m);
+}
+
+void wf_tails_free(struct wf_tails *t)
+{
+	wf_buf_free(&t->text);
+	wf_buf_free(&t->binary);
+}
+
+void wf_emit_message(struct wf_buf *o, const struct wf_tails *t, int raw, int binary,
+		     const char *p, size_t n)
+{
+	if (raw) {
+		wf_buf_add(o, p, n);
+		wf_buf_addc(o, '\n');
+	} else if (binary) {
+		if (!wf_buf_add(o, "{\"bytes\":\"", 10) && !wf_buf_reserve(o, wf_b64_enclen(n) + 1)) {
+			o->len += wf_b64_encode((const unsigned char *)p, n, o->p + o->len);
+			o->p[o->len++] = '"';
+		}
+		wf_buf_add(o, t->binary.p, t->binary.len);
+	} else {
+		wf_buf_add(o, "{\"data\":", 8);
+		wf_json_escape(o, p, n);
+		wf_buf_add(o, t->text.p, t->text.len);
+	}
+}
+
+void wf_emit_control(struct wf_buf *o, const struct wf_tails *t, const char *what, int code,
+		     const char *reason)
+{
+	wf_buf_addf(o, "{\"control\":\"%s\"", what);
+	if (reason) {
+		size_t n = strlen(reason);
+		wf_buf_addf(o, ",\"code\":%d,\"reason\":", code);
+		wf_json_escape(o, reason, wf_utf8_valid((const unsigned char *)reason, n) ? n : 0);
+	}
+	wf_buf_add(o, t->text.p, t->text.len);
+}
+
+int wf_tails_event(const struct wf_tails *t, struct wf_buf *b, struct wf_event *ev)
+{
+	struct wf_json_err jerr;
+
+	b->len = 0;
+	if (wf_buf_adds(b, "{\"control\":\"close\"") || wf_buf_add(b, t->text.p, t->text.len - 1))
+		return -1;
+	return wf_env_parse(ev, b->p, b->len, &jerr);
+}
+
+static int is_true(const char *v, const char *ve)
+{
+	return ve - v == 4 && !memcmp(v, "true", 4);
+}
+
+int wf_event_frame(const struct wf_event *ev, const char *kind, struct wf_buf *out, int *binary)
+{
+	const char *v, *ve, *bv, *bve;
+	int rc = wf_env_payload(ev, out, binary);
+
+	if (rc)
+		return rc;
+	if (*binary || wf_env_meta_binary(ev))
+		*binary = 1;
+	else if (ev->meta.k && wf_json_get(ev->meta.v, ev->meta.ve, kind, &v, &ve) && *v == '{' &&
+		 wf_json_get(v, ve, "binary", &bv, &bve) && is_true(bv, bve))
+		*binary = 1;
+	else if (!wf_utf8_valid((const unsigned char *)(out->p ? out->p : ""), out->len))
+		*binary = 1;
+	return 0;
+}
+
+static void on_writable(struct wf_loop *l, int fd, int events, void *ud)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	wf_stdout_flush(ud);
+}
+
+void wf_stdout_init(struct wf_stdout *o, struct wf_loop *l, void (*pause)(int, void *), void *ud)
+{
+	memset(o, 0, sizeof *o);
+	o->loop = l;
+	o->pause = pause;
+	o->ud = ud;
+	o->fd = wf_nonblock_dup(1, 1);
+	wf_writer_init(&o->w, o->fd, (size_t)-1);
+	wf_loop_add_fd(l, o->fd, 0, on_writable, o);
+}
+
+static void set_paused(struct wf_stdout *o, int paused)
+{
+	if (o->paused == paused)
+		return;
+	o->paused = paused;
+	if (o->pause)
+		o->pause(paused, o->ud);
+}
+
+void wf_stdout_flush(struct wf_stdout *o)
+{
+	int rc;
+
+	if (o->err)
+		return;
+	rc = wf_writer_flush(&o->w);
+	if (rc < 0) {
+		o->err = rc;
+		wf_loop_set_mask(o->loop, o->fd, 0);
+		return;
+	}
+	wf_loop_set_mask(o->loop, o->fd, rc == 1 ? WF_WRITE : 0);
+	if (wf_writer_pending(&o->w) >= WF_OUT_HIGH)
+		set_paused(o, 1);
+	else if (wf_writer_pending(&o->w) <= WF_OUT_LOW)
+		set_paused(o, 0);
+}
+
+int wf_stdout_finish(struct wf_stdout *o)
+{
+	int rc = o->err;
+
+	if (!rc && wf_writer_pending(&o->w)) {
+		int fl = fcntl(o->fd, F_GETFL);
+		if (fl >= 0)
+			fcntl(o->fd, F_SETFL, fl & ~O_NONBLOCK);
+		rc = wf_writer_flush(&o->w);
+	}
+	wf_loop_del_fd(o->loop, o->fd);
+	wf_writer_free(&o->w);
+	if (o->fd != 1)
+		close(o->fd);
+	return rc < 0 ? rc : 0;
+}
