@@ -45,6 +45,8 @@ struct wf_ws {
 	struct wf_timer stall;
 	int64_t ping_sent;	/* 0 when no pong is awaited */
 	int64_t last_rx;
+	int close_code;		/* a close asked for while data was queued */
+	char close_reason[124];
 	int code_rx;		/* close frame received: code, or 0 */
 	char reason_rx[128];
 	struct wf_ws_end end;
@@ -677,6 +679,12 @@ static void ws_pump(struct wf_ws *ws)
 		if (rc == 1 || !wslay_event_want_write(ws->ctx) || !wslay_event_get_queued_msg_count(ws->ctx))
 			break;
 	}
+	if (ws->close_code && !wf_ws_queued(ws) && ws->st == S_OPEN) {
+		/* the data is out: now the close frame (wslay would send it first) */
+		int code = ws->close_code;
+		ws->close_code = 0;
+		wf_ws_close(ws, code, ws->close_reason);
+	}
 	check_done(ws);
 	if (ws->st == S_DEAD)
 		return;
@@ -716,6 +724,11 @@ static void on_timer(struct wf_loop *l, struct wf_timer *t, void *ud)
 		ws_die(ws);
 		return;
 	case S_OPEN:
+		if (ws->close_code) {
+			ws->end.code = 1006;
+			fail(ws, "the peer did not take the data queued before the close");
+			return;
+		}
 		if (ws->ping_sent && ws->last_rx < ws->ping_sent) {
 			fail(ws, "ping timeout");
 			return;
@@ -836,6 +849,17 @@ void wf_ws_close(struct wf_ws *ws, int code, const char *reason)
 {
 	if (ws->st == S_DEAD || ws->st == S_CLOSING || ws->st == S_REFUSING)
 		return;
+	if (ws->st == S_OPEN && wf_ws_queued(ws)) {
+		/* wslay sends control frames ahead of queued data: wait for it */
+		ws->close_code = code;
+		snprintf(ws->close_reason, sizeof ws->close_reason, "%s", reason ? reason : "");
+		if (!wf_timer_armed(&ws->stall) && ws->cfg->close_ms > 0) {
+			/* a peer that reads nothing must not hold the close forever */
+			wf_timer_start(ws->e->loop, &ws->timer, ws->cfg->close_ms + (ws->cfg->stall_ms > 0 ? ws->cfg->stall_ms : 0));
+		}
+		mark_dirty(ws);
+		return;
+	}
 	if (ws->st != S_OPEN) {
 		ws->end.code = 1006;
 		set_why(ws, "%s", "closed during the opening handshake");
