@@ -12,25 +12,28 @@
 
 #define FAIL(where, text) do { if (err) { err->at = (where); err->msg = (text); } return NULL; } while (0)
 
-/* Index of the first byte in p[0..16) that is '"', '\\', a control or >= 0x80;
- * 16 when none. */
-static inline unsigned special16(const char *p)
+/* A bit per byte of p[0..32) that is '"', '\\', a control or >= 0x80. */
+static inline uint32_t special32(const char *p)
 {
 #ifdef __SSE2__
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-					      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-				 _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-	unsigned bits = (unsigned)_mm_movemask_epi8(m);
-	return bits ? (unsigned)__builtin_ctz(bits) : 16;
+	const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+	__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+	/* signed: bytes >= 0x80 are negative, so below 0x20 too */
+	__m128i m0 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v0, q), _mm_cmpeq_epi8(v0, b)),
+				  _mm_cmplt_epi8(v0, sp));
+	__m128i m1 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v1, q), _mm_cmpeq_epi8(v1, b)),
+				  _mm_cmplt_epi8(v1, sp));
+	return (uint32_t)_mm_movemask_epi8(m0) | (uint32_t)_mm_movemask_epi8(m1) << 16;
 #else
+	uint32_t bits = 0;
 	unsigned i;
-	for (i = 0; i < 16; i++) {
+	for (i = 0; i < 32; i++) {
 		unsigned char c = (unsigned char)p[i];
 		if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
-			break;
+			bits |= (uint32_t)1 << i;
 	}
-	return i;
+	return bits;
 #endif
 }
 
@@ -45,55 +48,93 @@ static int hexval(int c)
 	return -1;
 }
 
+/* wf_utf8_seq with the common 2- and 3-byte sequences inline. */
+static inline size_t utf8_len(const char *s, const char *e)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned c = p[0];
+
+	if (c >= 0xc2 && c < 0xe0 && e - s >= 2 && (p[1] & 0xc0) == 0x80)
+		return 2;
+	if (c > 0xe0 && c < 0xf0 && c != 0xed && e - s >= 3 &&
+	    (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80)
+		return 3;
+	return wf_utf8_seq(p, (size_t)(e - s));
+}
+
+/* q at a special byte other than '"' inside the string that opens at start:
+ * the byte after it (escape or UTF-8 sequence), or NULL (err filled). */
+static inline const char *string_special(const char *q, const char *e, const char *start,
+					 int *esc, struct wf_json_err *err)
+{
+	unsigned char c = (unsigned char)*q;
+	size_t k;
+
+	if (c == '\\') {
+		*esc = 1;
+		if (e - q < 2)
+			FAIL(start, "unterminated string");
+		switch (q[1]) {
+		case '"': case '\\': case '/': case 'b': case 'f':
+		case 'n': case 'r': case 't':
+			return q + 2;
+		case 'u':
+			if (e - q < 6 || hexval(q[2]) < 0 || hexval(q[3]) < 0 ||
+			    hexval(q[4]) < 0 || hexval(q[5]) < 0)
+				FAIL(q, "bad \\u escape in string");
+			return q + 6;
+		default:
+			FAIL(q, "bad escape in string");
+		}
+	}
+	if (c < 0x20)
+		FAIL(q, "control character in string");
+	k = utf8_len(q, e);
+	if (!k)
+		FAIL(q, "invalid UTF-8 in string");
+	return q + k;
+}
+
 const char *wf_json_string(const char *p, const char *e, int *esc, struct wf_json_err *err)
 {
 	const char *start = p;
 
 	p++;
 	*esc = 0;
-	for (;;) {
-		unsigned char c;
-		while (e - p >= 16) {
-			unsigned k = special16(p);
-			p += k;
-			if (k < 16)
+	/* 32 bytes at a time; every special byte of a block is handled from
+	 * its mask, the block is loaded again only when a sequence crosses it */
+	while (e - p >= 32) {
+		uint32_t bits = special32(p);
+		const char *q;
+		size_t i;
+
+		while (bits) {
+			q = p + __builtin_ctz(bits);
+			if (*q == '"')
+				return q + 1;
+			q = string_special(q, e, start, esc, err);
+			if (!q)
+				return NULL;
+			i = (size_t)(q - p);
+			if (i >= 32)
 				break;
+			bits &= ~(uint32_t)0 << i;
 		}
-		if (p >= e)
-			FAIL(start, "unterminated string");
-		c = (unsigned char)*p;
+		p = bits ? q : p + 32;
+	}
+	while (p < e) {
+		unsigned char c = (unsigned char)*p;
 		if (c == '"')
 			return p + 1;
-		if (c == '\\') {
-			*esc = 1;
-			if (e - p < 2)
-				FAIL(start, "unterminated string");
-			switch (p[1]) {
-			case '"': case '\\': case '/': case 'b': case 'f':
-			case 'n': case 'r': case 't':
-				p += 2;
-				continue;
-			case 'u':
-				if (e - p < 6 || hexval(p[2]) < 0 || hexval(p[3]) < 0 ||
-				    hexval(p[4]) < 0 || hexval(p[5]) < 0)
-					FAIL(p, "bad \\u escape in string");
-				p += 6;
-				continue;
-			default:
-				FAIL(p, "bad escape in string");
-			}
+		if (c == '\\' || c < 0x20 || c >= 0x80) {
+			p = string_special(p, e, start, esc, err);
+			if (!p)
+				return NULL;
+		} else {
+			p++;
 		}
-		if (c < 0x20)
-			FAIL(p, "control character in string");
-		if (c >= 0x80) {
-			size_t k = wf_utf8_seq((const unsigned char *)p, (size_t)(e - p));
-			if (!k)
-				FAIL(p, "invalid UTF-8 in string");
-			p += k;
-			continue;
-		}
-		p++;
 	}
+	FAIL(start, "unterminated string");
 }
 
 static const char *number_end(const char *p, const char *e, struct wf_json_err *err)
@@ -233,26 +274,52 @@ static char simple_escape(char c)
 
 int wf_json_unescape(struct wf_buf *out, const char *s, const char *se)
 {
+	char *o;
 	int rc = wf_buf_reserve(out, (size_t)(se - s));
 
 	if (rc)
 		return rc;
-	while (s < se) {
-		const char *bs = memchr(s, '\\', (size_t)(se - s));
-		size_t run = (size_t)((bs ? bs : se) - s);
-		memcpy(out->p + out->len, s, run);
-		out->len += run;
+	/* the output never runs ahead of the input, so 16-byte stores that
+	 * stay within the input's length stay within the room reserved */
+	o = out->p + out->len;
+	for (;;) {
+		const char *bs;
+		size_t run;
+#ifdef __SSE2__
+		while (se - s >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+			unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+			_mm_storeu_si128((__m128i *)(void *)o, v);
+			if (bits) {
+				unsigned i = (unsigned)__builtin_ctz(bits);
+				s += i;
+				o += i;
+				goto escape;
+			}
+			s += 16;
+			o += 16;
+		}
+#endif
+		bs = memchr(s, '\\', (size_t)(se - s));
+		run = (size_t)((bs ? bs : se) - s);
+		memcpy(o, s, run);
+		o += run;
 		if (!bs)
 			break;
-		if (bs[1] == 'u') {
+		s = bs;
+#ifdef __SSE2__
+escape:
+#endif
+		if (s[1] == 'u') {
 			uint32_t cp;
-			s = unescape_u(bs, se, &cp);
-			out->len += wf_utf8_put(cp, out->p + out->len);
+			s = unescape_u(s, se, &cp);
+			o += wf_utf8_put(cp, o);
 		} else {
-			out->p[out->len++] = simple_escape(bs[1]);
-			s = bs + 2;
+			*o++ = simple_escape(s[1]);
+			s += 2;
 		}
 	}
+	out->len = (size_t)(o - out->p);
 	return 0;
 }
 
@@ -278,25 +345,9 @@ size_t wf_json_unescaped_len(const char *s, const char *se)
 	return n;
 }
 
-static inline unsigned escape16(const char *p)
+static inline int needs_escape(unsigned char c)
 {
-#ifdef __SSE2__
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i ctl = _mm_and_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-				    _mm_cmpgt_epi8(v, _mm_set1_epi8(-1)));
-	__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-					      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))), ctl);
-	unsigned bits = (unsigned)_mm_movemask_epi8(m);
-	return bits ? (unsigned)__builtin_ctz(bits) : 16;
-#else
-	unsigned i;
-	for (i = 0; i < 16; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (c == '"' || c == '\\' || c < 0x20)
-			break;
-	}
-	return i;
-#endif
+	return c < 0x20 || c == '"' || c == '\\';
 }
 
 int wf_json_escape(struct wf_buf *out, const char *p, size_t n)
@@ -304,55 +355,69 @@ int wf_json_escape(struct wf_buf *out, const char *p, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	const char *e = p + n;
 	char *o;
+	/* Invariant: from o on there is room for the rest of the input as it
+	 * is and the closing quote, so a 16-byte store of a whole block fits;
+	 * each escape (up to 6 bytes for one) reserves again. */
 	int rc = wf_buf_reserve(out, n + 2);
 
 	if (rc)
 		return rc;
-	out->p[out->len++] = '"';
-	while (p < e) {
-		const char *run = p;
+	o = out->p + out->len;
+	*o++ = '"';
+	for (;;) {
 		unsigned char c;
-		size_t k;
-
+#ifdef __SSE2__
 		while (e - p >= 16) {
-			unsigned j = escape16(p);
-			p += j;
-			if (j < 16)
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+			/* controls: below 0x20 and not negative (>= 0x80) */
+			__m128i ctl = _mm_and_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+						    _mm_cmpgt_epi8(v, _mm_set1_epi8(-1)));
+			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+							      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))), ctl);
+			unsigned bits = (unsigned)_mm_movemask_epi8(m);
+			_mm_storeu_si128((__m128i *)(void *)o, v);
+			if (bits) {
+				unsigned i = (unsigned)__builtin_ctz(bits);
+				p += i;
+				o += i;
 				goto found;
+			}
+			p += 16;
+			o += 16;
 		}
-		while (p < e && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
-			p++;
-found:
-		k = (size_t)(p - run);
-		/* room for this run, one escape of 6, the rest and the quote */
-		rc = wf_buf_reserve(out, k + 6 + (size_t)(e - p) + 1);
-		if (rc)
-			return rc;
-		memcpy(out->p + out->len, run, k);
-		out->len += k;
+#endif
+		while (p < e && !needs_escape((unsigned char)*p))
+			*o++ = *p++;
 		if (p >= e)
 			break;
+#ifdef __SSE2__
+found:
+#endif
 		c = (unsigned char)*p++;
+		out->len = (size_t)(o - out->p);
+		if ((rc = wf_buf_reserve(out, 6 + (size_t)(e - p) + 1)))
+			return rc;
 		o = out->p + out->len;
 		o[0] = '\\';
 		switch (c) {
-		case '"': o[1] = '"'; out->len += 2; break;
-		case '\\': o[1] = '\\'; out->len += 2; break;
-		case '\n': o[1] = 'n'; out->len += 2; break;
-		case '\r': o[1] = 'r'; out->len += 2; break;
-		case '\t': o[1] = 't'; out->len += 2; break;
-		case '\b': o[1] = 'b'; out->len += 2; break;
-		case '\f': o[1] = 'f'; out->len += 2; break;
+		case '"': o[1] = '"'; o += 2; break;
+		case '\\': o[1] = '\\'; o += 2; break;
+		case '\n': o[1] = 'n'; o += 2; break;
+		case '\r': o[1] = 'r'; o += 2; break;
+		case '\t': o[1] = 't'; o += 2; break;
+		case '\b': o[1] = 'b'; o += 2; break;
+		case '\f': o[1] = 'f'; o += 2; break;
 		default:
 			o[1] = 'u';
 			o[2] = '0';
 			o[3] = '0';
 			o[4] = hex[c >> 4];
 			o[5] = hex[c & 15];
-			out->len += 6;
+			o += 6;
 		}
 	}
-	out->p[out->len++] = '"';
+	*o++ = '"';
+	out->len = (size_t)(o - out->p);
 	return 0;
 }
 
