@@ -29,8 +29,10 @@ ssize_t wf_reader_fill(struct wf_reader *r)
 
 	if (r->eof)
 		return 0;
-	/* make room: drop consumed bytes once they are most of the buffer */
-	if (r->start && (r->start >= r->buf.len || r->start > r->buf.cap / 2)) {
+	/* make room: drop consumed bytes once they are most of the buffer, or
+	 * when a whole chunk would not fit behind them */
+	if (r->start && (r->start >= r->buf.len || r->start > r->buf.cap / 2 ||
+			 r->buf.max - r->buf.len < READ_CHUNK)) {
 		wf_buf_consume(&r->buf, r->start);
 		r->start = 0;
 	}

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -174,6 +175,41 @@ static void reader_big(void)
 	wf_reader_free(&r);
 	close(p[0]);
 	free(big);
+}
+
+/* A long line after a consumed one: the reader makes room by moving the
+ * unconsumed rest, however the reads fall. */
+static void reader_room(void)
+{
+	struct wf_reader r;
+	int fd = memfd_create("in", 0);
+	char *a = malloc(500001);
+	const char *line;
+	size_t n, lens[3], k = 0;
+	ssize_t got;
+	int rc;
+
+	memset(a, 'a', 500000);
+	a[500000] = '\n';
+	CHECK(write(fd, a, 100000) == 100000);
+	CHECK(write(fd, "\n", 1) == 1);
+	CHECK(write(fd, a, 500001) == 500001);
+	CHECK(write(fd, "end\n", 4) == 4);
+	lseek(fd, 0, SEEK_SET);
+	wf_reader_init(&r, fd, 500000);
+	do {
+		got = wf_reader_fill(&r);
+		CHECK(got >= 0);
+		while ((rc = wf_reader_next(&r, &line, &n)) != 0) {
+			CHECK(rc == 1);
+			if (rc == 1 && k < 3)
+				lens[k++] = n;
+		}
+	} while (got > 0);
+	CHECK(k == 3 && lens[0] == 100000 && lens[1] == 500000 && lens[2] == 3);
+	wf_reader_free(&r);
+	close(fd);
+	free(a);
 }
 
 static void reader_nonblocking(void)
@@ -409,6 +445,7 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);
 	reader();
 	reader_big();
+	reader_room();
 	reader_nonblocking();
 	writer();
 	writer_order();
