@@ -13,6 +13,7 @@ struct run {
 	struct wf_reader in;
 	struct wf_loop *loop;
 	int rc;
+	int finished;		/* EOF seen and the filter's finish called */
 	const char *what;	/* what failed, for the message */
 };
 
@@ -51,10 +52,18 @@ int wf_filter_pass(struct wf_filter *f, const struct wf_event *ev)
 	const struct wf_member *m;
 
 	if (f->raw_out) {
+		int rc;
 		if (ev->kind == WF_CONTROL)
 			return 0;
 		m = ev->kind == WF_BYTES ? &ev->bytes : &ev->data;
-		return out_raw(f, ev->kind == WF_BYTES, m->v, (size_t)(m->ve - m->v));
+		rc = out_raw(f, ev->kind == WF_BYTES, m->v, (size_t)(m->ve - m->v));
+		if (rc == -EINVAL) {
+			/* bytes passed on unread: bad base64 is bad input, not the end */
+			wf_err_event(f->err, ev, wf_env_stream(ev), ev->line, (size_t)(ev->end - ev->line),
+				     "line %lu: bytes is not valid base64", f->lineno);
+			return 0;
+		}
+		return rc;
 	}
 	if (wf_buf_add(&f->out.buf, ev->line, (size_t)(ev->end - ev->line)))
 		return -ENOBUFS;
@@ -108,6 +117,14 @@ static void describe(char *msg, size_t n, const char *what, int err)
 	snprintf(msg, n, "%s: %s", what, strerror(-err));
 }
 
+static void stop(struct run *r, int rc, const char *what)
+{
+	r->rc = rc;
+	if (what)
+		r->what = what;
+	wf_loop_stop(r->loop);
+}
+
 static int flush_out(struct run *r, int all)
 {
 	struct wf_filter *f = r->f;
@@ -117,9 +134,7 @@ static int flush_out(struct run *r, int all)
 		return 0;
 	rc = wf_writer_flush(&f->out);
 	if (rc < 0) {
-		r->rc = rc;
-		r->what = "write error";
-		wf_loop_stop(r->loop);
+		stop(r, rc, "write error");
 		return rc;
 	}
 	if (rc == 1) {
@@ -154,44 +169,17 @@ static int handle_line(struct run *r, const char *line, size_t n)
 	return f->event(f, &ev);
 }
 
-static void on_out(struct wf_loop *l, int fd, int events, void *ud)
+/* Handle the complete lines the reader holds, then write what they made:
+ * nothing waits in the buffer while the input is quiet. At EOF, finish.
+ * 0 when more input is wanted, 1 when stdout is full (the rest of the
+ * lines waits for POLLOUT), or negative when the run stopped. */
+static int drain(struct run *r)
 {
-	struct run *r = ud;
-	int rc;
-
-	(void)events;
-	rc = wf_writer_flush(&r->f->out);
-	if (rc < 0) {
-		r->rc = rc;
-		r->what = "write error";
-		wf_loop_stop(l);
-	} else if (rc == 0) {
-		wf_loop_set_mask(l, fd, 0);
-		if (r->in.eof)
-			wf_loop_stop(l);
-		else
-			wf_loop_set_mask(l, r->in.fd, WF_READ);
-	}
-}
-
-static void on_in(struct wf_loop *l, int fd, int events, void *ud)
-{
-	struct run *r = ud;
 	struct wf_filter *f = r->f;
 	const char *line;
 	size_t n;
-	ssize_t got;
 	int k, rc;
 
-	(void)fd;
-	(void)events;
-	got = wf_reader_fill(&r->in);
-	if (got < 0 && got != -EAGAIN) {
-		r->rc = (int)got;
-		r->what = "read error";
-		wf_loop_stop(l);
-		return;
-	}
 	while ((k = wf_reader_next(&r->in, &line, &n)) != 0) {
 		f->lineno = r->in.lineno;
 		if (k == WF_LINE_LONG) {
@@ -200,23 +188,60 @@ static void on_in(struct wf_loop *l, int fd, int events, void *ud)
 			continue;
 		}
 		if ((rc = handle_line(r, line, n)) < 0) {
-			r->rc = rc;
-			wf_loop_stop(l);
-			return;
+			stop(r, rc, NULL);
+			return rc;
 		}
-		if (flush_out(r, 0) == 1)
-			return;	/* the rest of the buffered input waits for POLLOUT */
+		if ((rc = flush_out(r, 0)) != 0)
+			return rc;
 	}
-	if (r->in.eof) {
-		wf_loop_del_fd(l, r->in.fd);
+	if (r->in.eof && !r->finished) {
+		r->finished = 1;
+		wf_loop_del_fd(r->loop, r->in.fd);
 		if (f->finish && (rc = f->finish(f)) < 0) {
-			r->rc = rc;
-			wf_loop_stop(l);
-			return;
+			stop(r, rc, NULL);
+			return rc;
 		}
-		if (flush_out(r, 1) == 0)
-			wf_loop_stop(l);
 	}
+	rc = flush_out(r, 1);
+	if (rc == 0 && r->finished)
+		wf_loop_stop(r->loop);
+	return rc;
+}
+
+static void on_out(struct wf_loop *l, int fd, int events, void *ud)
+{
+	struct run *r = ud;
+	int rc;
+
+	(void)events;
+	rc = wf_writer_flush(&r->f->out);
+	if (rc < 0) {
+		stop(r, rc, "write error");
+	} else if (rc == 0) {
+		wf_loop_set_mask(l, fd, 0);
+		if (!r->finished)
+			wf_loop_set_mask(l, r->in.fd, WF_READ);
+		/* the lines read before stdout filled up go first */
+		drain(r);
+	}
+}
+
+static void on_in(struct wf_loop *l, int fd, int events, void *ud)
+{
+	struct run *r = ud;
+	ssize_t got;
+
+	(void)l;
+	(void)fd;
+	(void)events;
+	if (drain(r) != 0)
+		return;
+	got = wf_reader_fill(&r->in);
+	if (got < 0 && got != -EAGAIN) {
+		stop(r, (int)got, "read error");
+		return;
+	}
+	drain(r);
 }
 
 int wf_filter_run(struct wf_filter *f, int in, int out, char *msg, size_t n)
