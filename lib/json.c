@@ -275,9 +275,11 @@ static char simple_escape(char c)
 int wf_json_unescape(struct wf_buf *out, const char *s, const char *se)
 {
 	char *o;
-	int rc = wf_buf_reserve(out, (size_t)(se - s));
+	int rc;
 
-	if (rc)
+	if (s == se)
+		return 0;	/* an empty buffer may have no memory to write to */
+	if ((rc = wf_buf_reserve(out, (size_t)(se - s))))
 		return rc;
 	/* the output never runs ahead of the input, so 16-byte stores that
 	 * stay within the input's length stay within the room reserved */
