@@ -113,6 +113,7 @@ static void ws_die(struct wf_ws *ws)
 		return;
 	if (ws->st == S_OPEN || ws->st == S_CLOSING)
 		ws->end.opened = 1;
+	ws->end.unsent = wf_ws_queued(ws);
 	ws->st = S_DEAD;
 	wf_loop_del_fd(ws->e->loop, ws->fd);
 	wf_timer_stop(ws->e->loop, &ws->timer);
@@ -343,7 +344,7 @@ static void cb_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 	switch (a->opcode) {
 	case WSLAY_TEXT_FRAME:
 	case WSLAY_BINARY_FRAME:
-		if (ws->st == S_OPEN && ws->cb->message)
+		if ((ws->st == S_OPEN || ws->st == S_CLOSING) && ws->cb->message)
 			ws->cb->message(ws, a->opcode == WSLAY_BINARY_FRAME, ws->msg.p ? ws->msg.p : "",
 					ws->msg.len, ws->ud);
 		ws->msg.len = 0;
