@@ -70,8 +70,12 @@ void wf_err_event(struct wf_errsink *s, const struct wf_event *ev, long long str
 	if (stream >= 0)
 		wf_buf_addf(&b, ",\"stream\":%lld", stream);
 	if (input) {
-		if (n > INPUT_MAX)
+		if (n > INPUT_MAX) {
+			/* cut at a character boundary: text stays text */
 			n = INPUT_MAX;
+			while (n > INPUT_MAX - 3 && ((unsigned char)input[n] & 0xc0) == 0x80)
+				n--;
+		}
 		if (wf_utf8_valid((const unsigned char *)input, n)) {
 			wf_buf_adds(&b, ",\"input\":");
 			wf_json_escape(&b, input, n);
