@@ -116,6 +116,24 @@ static void errors(void)
 					  "\"source\":\"f\",\"input\":\"\"}}\n") + 4096);
 		fr_free(&r);
 	}
+	/* ... at a character boundary, so that text stays text */
+	{
+		struct wf_filter f;
+		struct fr_result r;
+		struct fr_opts o = O(.err_envelopes = 1);
+		char in[6001];
+		int i;
+		for (i = 0; i < 6000; i += 3)
+			memcpy(in + i, "\xe2\x82\xac", 3);
+		in[6000] = '\n';
+		setup(&f);
+		fr_run(&f, in, sizeof in, &o, &r);
+		CHECK(r.rc == 0);
+		CHECK(strstr(r.err.p, "\"input\":\"\xe2\x82\xac") != NULL);
+		CHECK(r.err.len == strlen("{\"data\":{\"error\":\"line 1: not an envelope: not a JSON object at byte 0\","
+					  "\"source\":\"f\",\"input\":\"\"}}\n") + 4095);
+		fr_free(&r);
+	}
 	/* a callback error stops the run */
 	{
 		struct wf_filter f;
