@@ -37,15 +37,31 @@ static inline uint32_t special32(const char *p)
 #endif
 }
 
-static int hexval(int c)
+/* Each hex digit's value plus one; 0 marks every other byte. */
+static const unsigned char hex_tab[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/* The byte after a backslash: what a simple escape stands for, 1 for 'u',
+ * 0 when it is no escape. */
+static const unsigned char esc_tab[256] = {
+	['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b', ['f'] = '\f',
+	['n'] = '\n', ['r'] = '\r', ['t'] = '\t', ['u'] = 1,
+};
+
+#define HEX(c) ((int)hex_tab[(unsigned char)(c)] - 1)	/* -1 for a non-digit */
+
+static inline int hex4_ok(const char *h)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	return (HEX(h[0]) | HEX(h[1]) | HEX(h[2]) | HEX(h[3])) >= 0;
+}
+
+static inline uint32_t hex4(const char *h)
+{
+	return (uint32_t)(HEX(h[0]) << 12 | HEX(h[1]) << 8 | HEX(h[2]) << 4 | HEX(h[3]));
 }
 
 /* wf_utf8_seq with the common 2- and 3-byte sequences inline. */
@@ -74,17 +90,15 @@ static inline const char *string_special(const char *q, const char *e, const cha
 		*esc = 1;
 		if (e - q < 2)
 			FAIL(start, "unterminated string");
-		switch (q[1]) {
-		case '"': case '\\': case '/': case 'b': case 'f':
-		case 'n': case 'r': case 't':
-			return q + 2;
-		case 'u':
-			if (e - q < 6 || hexval(q[2]) < 0 || hexval(q[3]) < 0 ||
-			    hexval(q[4]) < 0 || hexval(q[5]) < 0)
+		switch (esc_tab[(unsigned char)q[1]]) {
+		case 0:
+			FAIL(q, "bad escape in string");
+		case 1:
+			if (e - q < 6 || !hex4_ok(q + 2))
 				FAIL(q, "bad \\u escape in string");
 			return q + 6;
 		default:
-			FAIL(q, "bad escape in string");
+			return q + 2;
 		}
 	}
 	if (c < 0x20)
@@ -240,13 +254,12 @@ const char *wf_json_skip(const char *p, const char *e, struct wf_json_err *err)
 
 static const char *unescape_u(const char *s, const char *se, uint32_t *cp)
 {
-	uint32_t c = (uint32_t)(hexval(s[2]) << 12 | hexval(s[3]) << 8 | hexval(s[4]) << 4 | hexval(s[5]));
+	uint32_t c = hex4(s + 2);
 
 	s += 6;
 	if (c >= 0xd800 && c < 0xdc00) {
 		if (se - s >= 6 && s[0] == '\\' && s[1] == 'u') {
-			uint32_t lo = (uint32_t)(hexval(s[2]) << 12 | hexval(s[3]) << 8 |
-						 hexval(s[4]) << 4 | hexval(s[5]));
+			uint32_t lo = hex4(s + 2);
 			if (lo >= 0xdc00 && lo < 0xe000) {
 				*cp = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
 				return s + 6;
@@ -258,18 +271,6 @@ static const char *unescape_u(const char *s, const char *se, uint32_t *cp)
 	}
 	*cp = c;
 	return s;
-}
-
-static char simple_escape(char c)
-{
-	switch (c) {
-	case 'b': return '\b';
-	case 'f': return '\f';
-	case 'n': return '\n';
-	case 'r': return '\r';
-	case 't': return '\t';
-	default: return c;	/* " \ / */
-	}
 }
 
 int wf_json_unescape(struct wf_buf *out, const char *s, const char *se)
@@ -317,7 +318,7 @@ escape:
 			s = unescape_u(s, se, &cp);
 			o += wf_utf8_put(cp, o);
 		} else {
-			*o++ = simple_escape(s[1]);
+			*o++ = (char)esc_tab[(unsigned char)s[1]];
 			s += 2;
 		}
 	}
@@ -423,41 +424,64 @@ found:
 	return 0;
 }
 
-/* Compaction keeps, per open object, a record of each member it has written
- * (offsets into out), so that repeated keys and sorting can be resolved by
+/* Compaction copies the input through in runs and cuts out insignificant
+ * white space: a run is flushed to out only where white space is cut or an
+ * object must be rearranged, so compact input costs one copy. Per open
+ * object it keeps a record of each member (its key in the input, its span in
+ * the output), so that repeated keys and sorting can be resolved by
  * rearranging the object's output once it is closed. */
 struct mem {
-	size_t k, ke;	/* key contents in out */
-	size_t end;	/* end of the member's value in out */
-	size_t start;	/* start of the key's opening quote */
+	const char *k, *ke;	/* key contents, in the input */
+	size_t start;		/* the key's opening quote, in out */
+	size_t end;		/* end of the member's value, in out */
 	int esc;
 };
 
 struct cctx {
 	struct wf_buf *out;
+	const char *run;	/* input from here on is copied through but not yet in out */
 	struct mem *m;
 	size_t nm, capm;
 	int sorted;
 	int rc;		/* negative errno from the buffer */
 	struct wf_json_err *err;
 	struct wf_buf t1, t2;	/* scratch for comparing escaped keys */
+	struct wf_buf t3;	/* scratch of rearranging: a copy of the object, the order */
 };
+
+/* Where input byte p lands in out. */
+static inline size_t opos(const struct cctx *c, const char *p)
+{
+	return c->out->len + (size_t)(p - c->run);
+}
+
+/* Move the run up to p into out. */
+static inline int flush(struct cctx *c, const char *p)
+{
+	int rc = wf_buf_add(c->out, c->run, (size_t)(p - c->run));
+
+	c->run = p;
+	return rc;
+}
+
+static inline int is_ws(char ch)
+{
+	return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
+}
 
 static int key_cmp(struct cctx *c, const struct mem *a, const struct mem *b)
 {
-	const char *o = c->out->p;
 	size_t la, lb;
 	int r;
 
 	if (!a->esc && !b->esc) {
-		la = a->ke - a->k;
-		lb = b->ke - b->k;
-		r = memcmp(o + a->k, o + b->k, la < lb ? la : lb);
+		la = (size_t)(a->ke - a->k);
+		lb = (size_t)(b->ke - b->k);
+		r = memcmp(a->k, b->k, la < lb ? la : lb);
 		return r ? r : (la > lb) - (la < lb);
 	}
 	c->t1.len = c->t2.len = 0;
-	if (wf_json_unescape(&c->t1, o + a->k, o + a->ke) ||
-	    wf_json_unescape(&c->t2, o + b->k, o + b->ke))
+	if (wf_json_unescape(&c->t1, a->k, a->ke) || wf_json_unescape(&c->t2, b->k, b->ke))
 		return 0;
 	la = c->t1.len;
 	lb = c->t2.len;
@@ -465,72 +489,116 @@ static int key_cmp(struct cctx *c, const struct mem *a, const struct mem *b)
 	return r ? r : (la > lb) - (la < lb);
 }
 
-/* Insertion sort (stable) of the members base..base+n by key. Objects in
- * events are small; a large one costs n^2/4 comparisons, bounded by the
- * line maximum. */
-static void sort_members(struct cctx *c, struct mem *m, size_t n)
+static inline int key_eq(struct cctx *c, const struct mem *a, const struct mem *b)
 {
-	size_t i, j;
+	if (!a->esc && !b->esc)
+		return a->ke - a->k == b->ke - b->k && !memcmp(a->k, b->k, (size_t)(a->ke - a->k));
+	return key_cmp(c, a, b) == 0;
+}
 
-	for (i = 1; i < n; i++) {
-		struct mem x = m[i];
-		for (j = i; j > 0 && key_cmp(c, &m[j - 1], &x) > 0; j--)
-			m[j] = m[j - 1];
-		m[j] = x;
+static uint64_t key_hash(struct cctx *c, const struct mem *m)
+{
+	const char *p = m->k, *e = m->ke;
+	uint64_t h = 1469598103934665603ull;
+
+	if (m->esc) {
+		c->t1.len = 0;
+		if (wf_json_unescape(&c->t1, p, e))
+			return 0;	/* every such key collides: compared in full */
+		p = c->t1.p;
+		e = p + c->t1.len;
+	}
+	while (p < e)
+		h = (h ^ (unsigned char)*p++) * 1099511628211ull;
+	return h;
+}
+
+/* Whether two of the members m[0..n) have the same key: 1, 0, or -ENOMEM.
+ * A few members are compared pairwise, more through a hash table. */
+static int has_dup(struct cctx *c, const struct mem *m, size_t n)
+{
+	size_t i, j, size, mask, *tab;
+	uint64_t *hash;
+	int dup = 0;
+
+	if (n <= 8) {
+		for (i = 0; i < n; i++)
+			for (j = i + 1; j < n; j++)
+				if (key_eq(c, &m[i], &m[j]))
+					return 1;
+		return 0;
+	}
+	for (size = 16; size < 2 * n; size *= 2)
+		;
+	mask = size - 1;
+	c->t3.len = 0;
+	if (wf_buf_reserve(&c->t3, size * sizeof *tab + n * sizeof *hash))
+		return -ENOMEM;
+	tab = (size_t *)(void *)c->t3.p;
+	hash = (uint64_t *)(void *)(tab + size);
+	memset(tab, 0, size * sizeof *tab);
+	for (i = 0; i < n && !dup; i++) {
+		size_t slot;
+		hash[i] = key_hash(c, &m[i]);
+		for (slot = hash[i] & mask; tab[slot]; slot = (slot + 1) & mask) {
+			j = tab[slot] - 1;
+			if (hash[j] == hash[i] && key_eq(c, &m[j], &m[i])) {
+				dup = 1;
+				break;
+			}
+		}
+		tab[slot] = i + 1;
+	}
+	return dup;
+}
+
+/* Stable sort of the members m[0..n) by key: insertion sort for a few,
+ * merge sort (through tmp, room for n) for more. */
+static void sort_members(struct cctx *c, struct mem *m, size_t n, struct mem *tmp)
+{
+	size_t i, j, w;
+
+	if (n <= 16 || !tmp) {
+		for (i = 1; i < n; i++) {
+			struct mem x = m[i];
+			for (j = i; j > 0 && key_cmp(c, &m[j - 1], &x) > 0; j--)
+				m[j] = m[j - 1];
+			m[j] = x;
+		}
+		return;
+	}
+	for (w = 1; w < n; w *= 2) {
+		for (i = 0; i < n; i += 2 * w) {
+			size_t a = i, am = i + w < n ? i + w : n, b = am, bm = i + 2 * w < n ? i + 2 * w : n;
+			size_t k = i;
+			while (a < am && b < bm)
+				tmp[k++] = key_cmp(c, &m[b], &m[a]) < 0 ? m[b++] : m[a++];
+			while (a < am)
+				tmp[k++] = m[a++];
+			while (b < bm)
+				tmp[k++] = m[b++];
+		}
+		memcpy(m, tmp, n * sizeof *m);
 	}
 }
 
-/* Rewrite the object whose members are m[0..n), written at out[from..), in
- * the order given by `order` (indexes into m), skipping dropped members. */
-static int rewrite_object(struct cctx *c, size_t from, struct mem *m, size_t n,
-			  const size_t *order, size_t norder)
+/* Rearrange the object written at out[from..) whose members are m[0..n):
+ * sorted, or with each repeated key's last value in its first place. */
+static int rearrange(struct cctx *c, size_t from, struct mem *m, size_t n)
 {
 	struct wf_buf *out = c->out;
-	size_t len = out->len - from, i;
-	char *copy = malloc(len ? len : 1);
+	size_t len = out->len - from, i, j, nkeep = 0, *order;
+	char *copy;
 
-	if (!copy)
+	c->t3.len = 0;
+	if (wf_buf_reserve(&c->t3, len + n * (sizeof *order + sizeof *m) + 2 * sizeof(size_t)))
 		return -ENOMEM;
+	/* aligned pieces of the scratch: the order, the sort's room, the copy */
+	order = (size_t *)(void *)c->t3.p;
+	copy = c->t3.p + n * (sizeof *order + sizeof *m);
 	memcpy(copy, out->p + from, len);
-	out->len = from;
-	out->p[out->len++] = '{';
-	for (i = 0; i < norder; i++) {
-		const struct mem *x = &m[order[i]];
-		if (i)
-			out->p[out->len++] = ',';
-		memcpy(out->p + out->len, copy + (x->start - from), x->end - x->start);
-		out->len += x->end - x->start;
-	}
-	out->p[out->len++] = '}';
-	(void)n;
-	free(copy);
-	return 0;
-}
-
-static int finish_object(struct cctx *c, size_t from, size_t base)
-{
-	struct mem *m = c->m + base;
-	size_t n = c->nm - base, i, j, nkeep = 0;
-	size_t *order;
-	int dup = 0, rc;
-
-	if (n < 2)
-		return 0;
-	if (!c->sorted) {
-		for (i = 0; i < n && !dup; i++)
-			for (j = i + 1; j < n; j++)
-				if (key_cmp(c, &m[i], &m[j]) == 0) {
-					dup = 1;
-					break;
-				}
-		if (!dup)
-			return 0;
-	}
-	order = malloc(n * sizeof *order);
-	if (!order)
-		return -ENOMEM;
 	if (c->sorted) {
-		sort_members(c, m, n);
+		sort_members(c, m, n, (struct mem *)(void *)(order + n));
 		/* equal keys are adjacent, in input order: keep the last of each run */
 		for (i = 0; i < n; i++)
 			if (i + 1 == n || key_cmp(c, &m[i], &m[i + 1]) != 0)
@@ -541,14 +609,14 @@ static int finish_object(struct cctx *c, size_t from, size_t base)
 			size_t last = i;
 			int seen = 0;
 			for (j = 0; j < i; j++)
-				if (key_cmp(c, &m[j], &m[i]) == 0) {
+				if (key_eq(c, &m[j], &m[i])) {
 					seen = 1;
 					break;
 				}
 			if (seen)
 				continue;
 			for (j = i + 1; j < n; j++)
-				if (key_cmp(c, &m[i], &m[j]) == 0)
+				if (key_eq(c, &m[i], &m[j]))
 					last = j;
 			/* take the last value under the first key's place */
 			m[i].end = m[last].end;
@@ -556,14 +624,31 @@ static int finish_object(struct cctx *c, size_t from, size_t base)
 			order[nkeep++] = i;
 		}
 	}
-	rc = rewrite_object(c, from, m, n, order, nkeep);
-	free(order);
-	return rc;
+	out->len = from;
+	out->p[out->len++] = '{';
+	for (i = 0; i < nkeep; i++) {
+		const struct mem *x = &m[order[i]];
+		if (i)
+			out->p[out->len++] = ',';
+		memcpy(out->p + out->len, copy + (x->start - from), x->end - x->start);
+		out->len += x->end - x->start;
+	}
+	out->p[out->len++] = '}';
+	return 0;
 }
+
+/* Skip white space at p, cutting it out of the output. */
+#define CUT_WS(p) do { \
+	if ((p) < e && is_ws(*(p))) { \
+		if ((rc = flush(c, p))) \
+			goto nobuf; \
+		(p) = wf_json_ws(p, e); \
+		c->run = (p); \
+	} \
+} while (0)
 
 static const char *compact(struct cctx *c, const char *p, const char *e, int depth)
 {
-	struct wf_buf *out = c->out;
 	struct wf_json_err *err = c->err;
 	const char *q;
 	int esc, rc;
@@ -572,17 +657,13 @@ static const char *compact(struct cctx *c, const char *p, const char *e, int dep
 		FAIL(p, "unexpected end of input");
 	switch (*p) {
 	case '{': {
-		size_t from = out->len, base = c->nm;
+		size_t from = opos(c, p), base = c->nm, n;
 		if (depth >= WF_JSON_MAX_DEPTH)
 			FAIL(p, "nested too deeply");
-		if ((rc = wf_buf_addc(out, '{')))
-			goto nobuf;
-		p = wf_json_ws(p + 1, e);
-		if (p < e && *p == '}') {
-			if ((rc = wf_buf_addc(out, '}')))
-				goto nobuf;
+		p++;
+		CUT_WS(p);
+		if (p < e && *p == '}')
 			return p + 1;
-		}
 		for (;;) {
 			struct mem *mm;
 			if (p >= e || *p != '"')
@@ -591,93 +672,85 @@ static const char *compact(struct cctx *c, const char *p, const char *e, int dep
 			if (!q)
 				return NULL;
 			if (c->nm == c->capm) {
-				size_t n = c->capm ? c->capm * 2 : 32;
-				struct mem *x = realloc(c->m, n * sizeof *x);
+				size_t k = c->capm ? c->capm * 2 : 32;
+				struct mem *x = realloc(c->m, k * sizeof *x);
 				if (!x) {
 					rc = -ENOMEM;
 					goto nobuf;
 				}
 				c->m = x;
-				c->capm = n;
+				c->capm = k;
 			}
 			mm = &c->m[c->nm++];
-			mm->start = out->len;
-			mm->k = out->len + 1;
-			mm->ke = out->len + (size_t)(q - p) - 1;
+			mm->k = p + 1;
+			mm->ke = q - 1;
 			mm->esc = esc;
-			if ((rc = wf_buf_add(out, p, (size_t)(q - p))) || (rc = wf_buf_addc(out, ':')))
-				goto nobuf;
-			p = wf_json_ws(q, e);
+			mm->start = opos(c, p);
+			p = q;
+			CUT_WS(p);
 			if (p >= e || *p != ':')
 				FAIL(p, "expected ':'");
-			p = compact(c, wf_json_ws(p + 1, e), e, depth + 1);
+			p++;
+			CUT_WS(p);
+			p = compact(c, p, e, depth + 1);
 			if (!p)
 				return NULL;
-			c->m[c->nm - 1 - 0].end = out->len;
 			/* nested objects pushed and popped their own records above ours */
-			p = wf_json_ws(p, e);
+			c->m[c->nm - 1].end = opos(c, p);
+			CUT_WS(p);
 			if (p < e && *p == ',') {
-				if ((rc = wf_buf_addc(out, ',')))
-					goto nobuf;
-				p = wf_json_ws(p + 1, e);
+				p++;
+				CUT_WS(p);
 				continue;
 			}
 			if (p < e && *p == '}')
 				break;
 			FAIL(p, "expected ',' or '}'");
 		}
-		if ((rc = wf_buf_addc(out, '}')))
-			goto nobuf;
-		rc = finish_object(c, from, base);
+		p++;
+		n = c->nm - base;
 		c->nm = base;
-		if (rc)
-			goto nobuf;
-		return p + 1;
+		if (n >= 2) {
+			if (!c->sorted && (rc = has_dup(c, c->m + base, n)) <= 0) {
+				if (rc < 0)
+					goto nobuf;
+				return p;
+			}
+			if ((rc = flush(c, p)) || (rc = rearrange(c, from, c->m + base, n)))
+				goto nobuf;
+		}
+		return p;
 	}
 	case '[':
 		if (depth >= WF_JSON_MAX_DEPTH)
 			FAIL(p, "nested too deeply");
-		if ((rc = wf_buf_addc(out, '[')))
-			goto nobuf;
-		p = wf_json_ws(p + 1, e);
-		if (p < e && *p == ']') {
-			if ((rc = wf_buf_addc(out, ']')))
-				goto nobuf;
+		p++;
+		CUT_WS(p);
+		if (p < e && *p == ']')
 			return p + 1;
-		}
 		for (;;) {
 			p = compact(c, p, e, depth + 1);
 			if (!p)
 				return NULL;
-			p = wf_json_ws(p, e);
+			CUT_WS(p);
 			if (p < e && *p == ',') {
-				if ((rc = wf_buf_addc(out, ',')))
-					goto nobuf;
-				p = wf_json_ws(p + 1, e);
+				p++;
+				CUT_WS(p);
 				continue;
 			}
 			if (p < e && *p == ']')
 				break;
 			FAIL(p, "expected ',' or ']'");
 		}
-		if ((rc = wf_buf_addc(out, ']')))
-			goto nobuf;
 		return p + 1;
 	case '"':
-		q = wf_json_string(p, e, &esc, err);
-		break;
+		return wf_json_string(p, e, &esc, err);
 	case '-': case '0': case '1': case '2': case '3': case '4':
 	case '5': case '6': case '7': case '8': case '9':
-		q = number_end(p, e, err);
-		break;
+		return number_end(p, e, err);
 	default:
-		q = literal_end(p, e, err);
+		return literal_end(p, e, err);
 	}
-	if (!q)
-		return NULL;
-	if ((rc = wf_buf_add(out, p, (size_t)(q - p))))
-		goto nobuf;
-	return q;
 nobuf:
 	c->rc = rc;
 	FAIL(p, "out of buffer space");
@@ -693,7 +766,9 @@ int wf_json_compact(struct wf_buf *out, const char *p, const char *e, int sorted
 
 	wf_buf_init(&c.t1, (size_t)-1);
 	wf_buf_init(&c.t2, (size_t)-1);
+	wf_buf_init(&c.t3, (size_t)-1);
 	p = wf_json_ws(p, e);
+	c.run = p;
 	q = compact(&c, p, e, 0);
 	if (!q) {
 		ok = c.rc ? c.rc : 0;
@@ -703,12 +778,15 @@ int wf_json_compact(struct wf_buf *out, const char *p, const char *e, int sorted
 			err->msg = "unexpected data after the value";
 		}
 		ok = 0;
+	} else if ((ok = flush(&c, q)) == 0) {
+		ok = 1;
 	}
 	if (ok != 1)
 		out->len = from;
 	free(c.m);
 	wf_buf_free(&c.t1);
 	wf_buf_free(&c.t2);
+	wf_buf_free(&c.t3);
 	return ok;
 }
 
