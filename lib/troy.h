@@ -12,6 +12,8 @@
 struct wf_troy_pos {
 	const char *file;	/* owned by the wf_troy */
 	int line, col;		/* 1-based */
+	const char *src;	/* the file's text as parsed (owned by the wf_troy),
+				 * NUL-terminated; NULL: wf_troy_error reads file */
 };
 
 /* Expressions (trickle), kept as a tree for the jq compiler (troy_jq.c). */
@@ -72,6 +74,8 @@ struct wf_troy_script_def {
 	struct wf_troy_bindings args;
 	struct wf_troy_let *stmts;
 	size_t nstmts;
+	struct wf_troy_use *uses;	/* `use` inside the script */
+	size_t nuses;
 	struct wf_troy_pos pos;
 };
 
@@ -89,9 +93,11 @@ struct wf_troy_select {
  * a node events flow through, named as a stream. */
 struct wf_troy_script_use {
 	char *alias;
-	char *target;		/* the script definition's name */
+	char *target;		/* the script definition's name as written
+				 * ("s", "mod::s"), or NULL: the alias */
 	struct wf_troy_bindings with;
-	struct wf_troy_pos pos;
+	const struct wf_troy_script_def *def;	/* resolved by the parser */
+	struct wf_troy_pos pos, target_pos;
 };
 
 struct wf_troy_pipeline_def {
@@ -105,6 +111,11 @@ struct wf_troy_pipeline_def {
 	size_t nscripts;
 	struct wf_troy_script_use *script_uses;
 	size_t nscript_uses;
+	char **streams;				/* `create stream NAME` */
+	size_t nstreams;
+	struct wf_troy_use *uses;		/* `use` inside the pipeline */
+	size_t nuses;
+	const struct wf_troy_scope *parent;	/* where it is defined */
 	struct wf_troy_pos pos;
 };
 
@@ -115,14 +126,20 @@ struct wf_troy_create {
 	char *alias;
 	char *target;		/* "integration::read_file", or NULL: the alias */
 	struct wf_troy_bindings with;
-	struct wf_troy_pos pos;
+	/* The definition, resolved by the parser: the one for kind is set. */
+	const struct wf_troy_connector_def *connector;
+	const struct wf_troy_pipeline_def *pipeline;
+	struct wf_troy_pos pos;		/* the alias */
+	struct wf_troy_pos target_pos;	/* the target (the alias when none) */
 };
 
 struct wf_troy_endpoint {
 	enum wf_troy_kind kind;
 	char *id;
 	char *port;		/* NULL: the default (out from a source, in to a sink) */
-	struct wf_troy_pos pos;
+	const struct wf_troy_create *create;	/* resolved: the create of id */
+	struct wf_troy_pos pos;		/* the id */
+	struct wf_troy_pos port_pos;	/* the port; the id's when port is NULL */
 };
 
 struct wf_troy_connect {
@@ -149,6 +166,7 @@ struct wf_troy_scope {
 	size_t nscripts;
 	struct wf_troy_flow_def *flows;
 	size_t nflows;
+	const struct wf_troy_scope *parent;	/* a flow's: its file's scope; NULL for a file */
 };
 
 struct wf_troy_flow_def {
@@ -166,7 +184,8 @@ struct wf_troy_deploy {
 	char *alias;
 	char *target;		/* NULL: the flow named alias */
 	struct wf_troy_bindings with;
-	struct wf_troy_pos pos;
+	const struct wf_troy_flow_def *flow;	/* resolved by the parser */
+	struct wf_troy_pos pos, target_pos;
 };
 
 struct wf_troy_module {
@@ -191,6 +210,13 @@ struct wf_troy_path {
 	size_t ndirs;
 };
 
+/* Fill p with incl (the -I dirs, in order), then every non-empty entry of
+ * tremor_path (TREMOR_PATH; may be NULL), then shipped (may be NULL). The
+ * strings are copied; free with wf_troy_path_free. 0, or -ENOMEM. */
+int wf_troy_path_init(struct wf_troy_path *p, const char *const *incl, size_t nincl,
+		      const char *tremor_path, const char *shipped);
+void wf_troy_path_free(struct wf_troy_path *p);
+
 /* Parse file and its uses. NULL on error with err filled: the first error
  * as `file:line:col: message\n<line>\n<caret>` (no trailing newline). */
 struct wf_troy *wf_troy_load(const char *file, const struct wf_troy_path *path, char *err, size_t n);
@@ -204,8 +230,10 @@ void wf_troy_free(struct wf_troy *t);
 void wf_troy_error(char *err, size_t n, const struct wf_troy_pos *pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Look a name up as the parser resolves it: "name" in scope, or
- * "alias::name" through the scope's uses (and nested module paths). */
+/* Look a name up as the parser resolves it: "name" in scope, then in its
+ * parents; or "alias::name" through the uses of the scope and its parents,
+ * then "alias::sub::name" through the module's own uses. NULL when unknown
+ * (also for an alias of a built-in function module). */
 const struct wf_troy_connector_def *wf_troy_find_connector(const struct wf_troy_scope *s, const char *name);
 const struct wf_troy_pipeline_def *wf_troy_find_pipeline(const struct wf_troy_scope *s, const char *name);
 const struct wf_troy_flow_def *wf_troy_find_flow(const struct wf_troy_scope *s, const char *name);
