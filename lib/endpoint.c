@@ -100,10 +100,14 @@ int wf_event_frame(const struct wf_event *ev, const char *kind, struct wf_buf *o
 
 static void on_writable(struct wf_loop *l, int fd, int events, void *ud)
 {
-	(void)l;
-	(void)fd;
-	(void)events;
-	wf_stdout_flush(ud);
+	struct wf_stdout *o = ud;
+
+	if ((events & WF_ERROR) && !wf_writer_pending(&o->w) && !o->err)
+		o->err = -EPIPE;	/* the reader is gone */
+	else
+		wf_stdout_flush(o);
+	if (o->err)
+		wf_loop_del_fd(l, fd);	/* epoll would say so again and again */
 }
 
 void wf_stdout_init(struct wf_stdout *o, struct wf_loop *l, void (*pause)(int, void *), void *ud)

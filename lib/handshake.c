@@ -96,21 +96,13 @@ static void copy_span(char *dst, size_t cap, const char *p, size_t n)
 	dst[n] = 0;
 }
 
-int wf_hs_server_check(const char *head, size_t n, const char *want_protocol,
-		       struct wf_hs_req *out, char *why, size_t whylen)
+/* The request line p..eol: 0 with the target's span, or the status. */
+static int request_line(const char *p, const char *eol, const char **target, size_t *tl,
+			char *why, size_t whylen)
 {
-	const char *p = head, *e = head + n, *eol, *sp1, *sp2, *name, *val;
-	size_t nl, vl;
-	int upgrade = 0, connection = 0, version = 0, have_host = 0;
+	const char *sp1 = memchr(p, ' ', (size_t)(eol - p));
+	const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
 
-	memset(out, 0, sizeof *out);
-	eol = memchr(p, '\n', n);
-	if (!eol) {
-		snprintf(why, whylen, "no request line");
-		return 400;
-	}
-	sp1 = memchr(p, ' ', (size_t)(eol - p));
-	sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(eol - sp1 - 1)) : NULL;
 	if (!sp1 || !sp2 || (eol - sp2 - 1) < 8 || memcmp(sp2 + 1, "HTTP/1.", 7)) {
 		snprintf(why, whylen, "not an HTTP request");
 		return 400;
@@ -123,7 +115,42 @@ int wf_hs_server_check(const char *head, size_t n, const char *want_protocol,
 		snprintf(why, whylen, "the method must be GET");
 		return 405;
 	}
-	copy_span(out->path, sizeof out->path, sp1 + 1, (size_t)(sp2 - sp1 - 1));
+	*target = sp1 + 1;
+	*tl = (size_t)(sp2 - sp1 - 1);
+	return 0;
+}
+
+int wf_hs_server_early(const char *p, size_t n, char *why, size_t whylen)
+{
+	const char *eol = memchr(p, '\n', n), *t;
+	size_t i, tl;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) {
+			snprintf(why, whylen, "not an HTTP request");
+			return 400;
+		}
+	}
+	return eol ? request_line(p, eol, &t, &tl, why, whylen) : 0;
+}
+
+int wf_hs_server_check(const char *head, size_t n, const char *want_protocol,
+		       struct wf_hs_req *out, char *why, size_t whylen)
+{
+	const char *p = head, *e = head + n, *eol, *target, *name, *val;
+	size_t nl, vl, tl;
+	int upgrade = 0, connection = 0, version = 0, have_host = 0, status;
+
+	memset(out, 0, sizeof *out);
+	eol = memchr(p, '\n', n);
+	if (!eol) {
+		snprintf(why, whylen, "no request line");
+		return 400;
+	}
+	if ((status = request_line(p, eol, &target, &tl, why, whylen)))
+		return status;
+	copy_span(out->path, sizeof out->path, target, tl);
 	p = eol + 1;
 	while (next_header(&p, e, &name, &nl, &val, &vl)) {
 		if (!nl) {

@@ -27,6 +27,10 @@ struct wf_hs_req {
  * the subprotocol this server speaks. */
 int wf_hs_server_check(const char *head, size_t n, const char *want_protocol,
 		       struct wf_hs_req *out, char *why, size_t whylen);
+/* Whether the first n bytes of a request head, not yet whole, can still be
+ * one: 0, or the status to answer at once (400 for bytes no HTTP head has,
+ * 400/405 for a bad request line) with why filled. */
+int wf_hs_server_early(const char *p, size_t n, char *why, size_t whylen);
 /* The 101 answer for a checked request. */
 int wf_hs_server_accept(struct wf_buf *out, const struct wf_hs_req *req);
 /* A refusal: status line, reason in the body, Connection: close. */

@@ -62,6 +62,7 @@ struct srv {
 };
 
 static void on_in(struct wf_loop *l, int fd, int events, void *ud);
+static void begin_stop(struct srv *s);
 
 /* stdout */
 
@@ -79,7 +80,7 @@ static void fatal(struct srv *s, int status, const char *what, int err)
 		s->status = status;
 		snprintf(s->msg, s->msglen, "%s: %s", what, strerror(err));
 	}
-	wf_loop_stop(s->loop);
+	begin_stop(s);	/* the peers are told with 1001 */
 }
 
 static void pause_peers(int paused, void *ud)
@@ -105,6 +106,8 @@ static void on_message(struct wf_ws *ws, int binary, const char *p, size_t n, vo
 	struct srv *s = c->s;
 
 	(void)ws;
+	if (s->out.err)
+		return;
 	wf_emit_message(&s->out.w.buf, &c->tails, s->cfg->raw_out, binary, p, n);
 	if (wf_writer_pending(&s->out.w) >= WF_OUT_HIGH && !s->peers_paused)
 		pause_peers(1, s);
@@ -553,14 +556,14 @@ static void on_in(struct wf_loop *l, int fd, int events, void *ud)
 	struct srv *s = ud;
 	ssize_t got;
 
-	(void)l;
-	(void)fd;
 	(void)events;
 	got = wf_reader_fill(&s->in);
 	if (got < 0 && got != -EAGAIN) {
 		wf_err_event(s->cfg->err, NULL, -1, NULL, 0, "stdin: %s", strerror((int)-got));
 		s->in.eof = 1;
 	}
+	if (s->in.eof)
+		wf_loop_del_fd(l, fd);	/* a hung-up fifo polls ready for ever */
 	process_lines(s);
 }
 
@@ -610,11 +613,9 @@ static void before(struct wf_loop *l, void *ud)
 	wf_ws_engine_before(s->eng);
 	if (wf_writer_pending(&s->out.w))
 		wf_stdout_flush(&s->out);
-	if (s->out.err) {
+	if (s->out.err)
 		fatal(s, 1, "stdout: write error", -s->out.err);
-		return;
-	}
-	if (s->stopping && !wf_ws_engine_count(s->eng) && !wf_writer_pending(&s->out.w))
+	if (s->stopping && !wf_ws_engine_count(s->eng) && (!wf_writer_pending(&s->out.w) || s->out.err))
 		wf_loop_stop(l);
 }
 

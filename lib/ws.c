@@ -35,6 +35,13 @@ struct wf_ws {
 	int msg_op;		/* its opcode */
 	int frame_ctrl;		/* the frame being read is a control frame */
 	const char *rp, *re;	/* engine rbuf bytes not yet given to wslay */
+	struct {
+		unsigned char h[14];	/* the header being read */
+		size_t have, need;
+		uint64_t left;		/* payload bytes still to pass */
+	} fh;			/* the peer's frames as they go to wslay */
+	int bad_frame;		/* a header wslay would fail without 1002 */
+	int wr_shut;		/* refusing: our side is shut down */
 	int eof;		/* the peer closed its side, or a read failed */
 	int paused;
 	int above_high;		/* queue went above queue_high */
@@ -251,6 +258,60 @@ static void update_mask(struct wf_ws *ws)
 	wf_loop_set_mask(ws->e->loop, ws->fd, mask);
 }
 
+/* How many of the peer's next bytes p[0..n) may go to wslay: all of them,
+ * or those before the byte that makes a frame header bad (bad_frame set).
+ * wslay fails a control frame over 125 bytes or in fragments and a length
+ * not in its shortest form with an empty close frame, and takes a close
+ * frame of one byte as one without a code; RFC 6455 5.2, 5.5 and 7.1.5 make
+ * them protocol errors, closed here with 1002. */
+static size_t scan_frames(struct wf_ws *ws, const unsigned char *p, size_t n)
+{
+	unsigned char *h = ws->fh.h;
+	size_t i;
+
+	for (i = 0; i < n && !ws->bad_frame; i++) {
+		size_t ext, k;
+		uint64_t len;
+		if (ws->fh.left) {
+			k = n - i < ws->fh.left ? n - i : (size_t)ws->fh.left;
+			ws->fh.left -= k;
+			i += k - 1;
+			continue;
+		}
+		h[ws->fh.have++] = p[i];
+		if (ws->fh.have < 2)
+			continue;
+		len = h[1] & 127;
+		ext = len == 126 ? 2 : len == 127 ? 8 : 0;
+		if (ws->fh.have == 2 && (h[0] & 8) &&
+		    (!(h[0] & 0x80) || len > 125 || ((h[0] & 15) == 8 && len == 1)))
+			ws->bad_frame = 1;	/* control frames: RFC 6455 5.5, 7.1.5 */
+		if (ext && ws->fh.have >= 2 + ext) {
+			for (len = 0, k = 2; k < 2 + ext; k++)
+				len = len << 8 | h[k];
+			if (ws->fh.have == 2 + ext && (ext == 2 ? len < 126 : len < 65536 || len >> 63))
+				ws->bad_frame = 1;	/* not the shortest form: 5.2 */
+		}
+		if (ws->bad_frame)
+			return i;	/* wslay waits for this byte */
+		if (ws->fh.have == 2 + ext + (h[1] & 0x80 ? 4 : 0)) {
+			ws->fh.left = len;
+			ws->fh.have = 0;
+		}
+	}
+	return i;
+}
+
+/* Close with 1002 for a header scan_frames refused, once wslay has taken the
+ * frames before it. */
+static void refuse_frame(struct wf_ws *ws)
+{
+	if (!ws->bad_frame || !wslay_event_get_read_enabled(ws->ctx))
+		return;
+	wslay_event_queue_close(ws->ctx, WSLAY_CODE_PROTOCOL_ERROR, NULL, 0);
+	wslay_event_shutdown_read(ws->ctx);
+}
+
 /* wslay callbacks */
 
 static ssize_t cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags, void *ud)
@@ -263,6 +324,9 @@ static ssize_t cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
 		n = ws->pre.len - ws->preoff;
 		if (n > len)
 			n = len;
+		n = scan_frames(ws, (const unsigned char *)ws->pre.p + ws->preoff, n);
+		if (!n)
+			goto wouldblock;
 		memcpy(buf, ws->pre.p + ws->preoff, n);
 		ws->preoff += n;
 		if (ws->preoff == ws->pre.len)
@@ -273,11 +337,19 @@ static ssize_t cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
 		n = (size_t)(ws->re - ws->rp);
 		if (n > len)
 			n = len;
+		n = scan_frames(ws, (const unsigned char *)ws->rp, n);
+		if (!n)
+			goto wouldblock;
 		memcpy(buf, ws->rp, n);
 		ws->rp += n;
 		return (ssize_t)n;
 	}
-	wslay_event_set_error(ctx, ws->eof ? WSLAY_ERR_CALLBACK_FAILURE : WSLAY_ERR_WOULDBLOCK);
+	if (ws->eof && !ws->bad_frame) {
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return -1;
+	}
+wouldblock:
+	wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 	return -1;
 }
 
@@ -340,11 +412,12 @@ static void cb_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 {
 	struct wf_ws *ws = ud;
 
-	(void)ctx;
 	switch (a->opcode) {
 	case WSLAY_TEXT_FRAME:
 	case WSLAY_BINARY_FRAME:
-		if ((ws->st == S_OPEN || ws->st == S_CLOSING) && ws->cb->message)
+		/* read off: cb_chunk cut it at max_message, it is not whole */
+		if ((ws->st == S_OPEN || ws->st == S_CLOSING) && ws->cb->message &&
+		    wslay_event_get_read_enabled(ctx))
 			ws->cb->message(ws, a->opcode == WSLAY_BINARY_FRAME, ws->msg.p ? ws->msg.p : "",
 					ws->msg.len, ws->ud);
 		ws->msg.len = 0;
@@ -450,9 +523,47 @@ static void start_open(struct wf_ws *ws)
 	if (ws->st == S_OPEN && ws->pre.len) {
 		if (wslay_event_recv(ws->ctx) && !ws->eof)
 			ws->eof = 1;
+		refuse_frame(ws);
 		check_done(ws);
 	}
 	mark_dirty(ws);
+}
+
+/* A refused handshake: send the answer, end our side, and read what the
+ * client still sends until it leaves (or the timer), so that closing with
+ * unread bytes does not reset the connection before the answer is read. */
+static void do_refusing(struct wf_ws *ws, int events)
+{
+	char junk[4096];
+	ssize_t n;
+
+	if (flush_obuf(ws) < 0) {
+		ws_die(ws);
+		return;
+	}
+	if (ws->ooff == ws->obuf.len && !ws->wr_shut) {
+		ws->wr_shut = 1;
+		if (ws->use_tls)
+			wf_tls_bye(&ws->tls);
+		shutdown(ws->fd, SHUT_WR);
+	}
+	while ((events & WF_READ) && (n = tr_read(ws, junk, sizeof junk)) != -EAGAIN) {
+		if (n <= 0) {
+			ws_die(ws);
+			return;
+		}
+	}
+	update_mask(ws);
+}
+
+static void refuse(struct wf_ws *ws, int status, const char *why)
+{
+	ws->st = S_REFUSING;
+	wf_hs_server_refuse(&ws->obuf, status, why);
+	set_why(ws, "handshake refused (%d): %s", status, why);
+	ws->end.code = 1006;
+	wf_timer_start(ws->e->loop, &ws->timer, ws->cfg->close_ms > 0 ? ws->cfg->close_ms : 1000);
+	do_refusing(ws, WF_WRITE | WF_READ);
 }
 
 /* The opening handshake over HTTP. */
@@ -461,6 +572,10 @@ static void do_http(struct wf_ws *ws, int events)
 	long end;
 	char why[256];
 
+	if (ws->st == S_REFUSING) {
+		do_refusing(ws, events);
+		return;
+	}
 	if (events & WF_READ) {
 		for (;;) {
 			ssize_t n;
@@ -489,39 +604,28 @@ static void do_http(struct wf_ws *ws, int events)
 			return;
 		}
 	}
-	if (ws->st == S_REFUSING) {
-		if (ws->ooff == ws->obuf.len)
-			ws_die(ws);
-		else
-			update_mask(ws);
-		return;
-	}
 	end = wf_hs_head_end(ws->hs.p, ws->hs.len);
 	if (end < 0) {
 		if (ws->cfg->server) {
-			ws->st = S_REFUSING;
-			wf_hs_server_refuse(&ws->obuf, 431, "request head too large");
-			set_why(ws, "%s", "handshake refused: request head too large");
-			ws->end.code = 1006;
-			do_http(ws, WF_WRITE);
+			refuse(ws, 431, "request head too large");
 		} else {
 			fail(ws, "the server's answer head is too large");
 		}
 		return;
 	}
 	if (end == 0) {
-		update_mask(ws);
+		int status = ws->cfg->server ? wf_hs_server_early(ws->hs.p, ws->hs.len, why, sizeof why) : 0;
+		if (status)
+			refuse(ws, status, why);	/* no need to wait for the rest */
+		else
+			update_mask(ws);
 		return;
 	}
 	if (ws->cfg->server) {
 		struct wf_hs_req req;
 		int status = wf_hs_server_check(ws->hs.p, (size_t)end, ws->cfg->protocol, &req, why, sizeof why);
 		if (status) {
-			ws->st = S_REFUSING;
-			wf_hs_server_refuse(&ws->obuf, status, why);
-			set_why(ws, "handshake refused (%d): %s", status, why);
-			ws->end.code = 1006;
-			do_http(ws, WF_WRITE);
+			refuse(ws, status, why);
 			return;
 		}
 		wf_hs_server_accept(&ws->obuf, &req);
@@ -621,6 +725,7 @@ static void do_read(struct wf_ws *ws)
 	ws->re = e->rbuf + got;
 	if (wslay_event_recv(ws->ctx) != 0 && !ws->eof)
 		ws->eof = 1;
+	refuse_frame(ws);
 	ws->rp = ws->re = NULL;
 	check_done(ws);
 	mark_dirty(ws);
@@ -645,8 +750,8 @@ static void on_fd(struct wf_loop *l, int fd, int events, void *ud)
 		return;
 	case S_OPEN:
 	case S_CLOSING:
-		if (events & WF_READ)
-			do_read(ws);
+		if (events & (WF_READ | WF_ERROR))
+			do_read(ws);	/* an error shows even while paused */
 		if (ws->st != S_DEAD && (events & WF_WRITE))
 			ws_pump(ws);
 		return;
