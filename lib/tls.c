@@ -16,6 +16,37 @@ static int check_file(const char *what, const char *path, char *msg, size_t n)
 	return 0;
 }
 
+/* Whether a PEM file holds what it should, to say which of the two is bad
+ * (GnuTLS's own error names neither): 0, or -1 with msg. */
+static int check_pem(const char *what, const char *path, int is_key, char *msg, size_t n)
+{
+	gnutls_datum_t d = { NULL, 0 };
+	int rc = gnutls_load_file(path, &d);
+
+	if (rc >= 0 && is_key) {
+		gnutls_x509_privkey_t k;
+		if ((rc = gnutls_x509_privkey_init(&k)) >= 0) {
+			rc = gnutls_x509_privkey_import2(k, &d, GNUTLS_X509_FMT_PEM, NULL, 0);
+			gnutls_x509_privkey_deinit(k);
+		}
+	} else if (rc >= 0) {
+		gnutls_x509_crt_t *crts;
+		unsigned i, count = 0;
+		rc = gnutls_x509_crt_list_import2(&crts, &count, &d, GNUTLS_X509_FMT_PEM, 0);
+		if (rc >= 0) {
+			for (i = 0; i < count; i++)
+				gnutls_x509_crt_deinit(crts[i]);
+			gnutls_free(crts);
+		}
+	}
+	gnutls_free(d.data);
+	if (rc < 0) {
+		snprintf(msg, n, "%s %s: not a PEM %s", what, path, is_key ? "private key" : "certificate");
+		return -1;
+	}
+	return 0;
+}
+
 int wf_tls_server_creds(struct wf_tls_creds *c, const char *cert, const char *key,
 			char *msg, size_t n)
 {
@@ -23,7 +54,8 @@ int wf_tls_server_creds(struct wf_tls_creds *c, const char *cert, const char *ke
 
 	memset(c, 0, sizeof *c);
 	c->server = 1;
-	if (check_file("certificate", cert, msg, n) || check_file("key", key, msg, n))
+	if (check_file("certificate", cert, msg, n) || check_file("key", key, msg, n) ||
+	    check_pem("certificate", cert, 0, msg, n) || check_pem("key", key, 1, msg, n))
 		return -1;
 	if ((rc = gnutls_certificate_allocate_credentials(&c->cred)) < 0) {
 		snprintf(msg, n, "TLS credentials: %s", gnutls_strerror(rc));

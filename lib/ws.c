@@ -42,6 +42,7 @@ struct wf_ws {
 	} fh;			/* the peer's frames as they go to wslay */
 	int bad_frame;		/* a header wslay would fail without 1002 */
 	int wr_shut;		/* refusing: our side is shut down */
+	int tls_hello;		/* server: the client's first byte was TLS's */
 	int eof;		/* the peer closed its side, or a read failed */
 	int paused;
 	int above_high;		/* queue went above queue_high */
@@ -662,7 +663,19 @@ static void start_http(struct wf_ws *ws)
 static void do_tls(struct wf_ws *ws)
 {
 	char msg[256];
-	int rc = wf_tls_handshake(&ws->tls, msg, sizeof msg);
+	int rc;
+
+	if (ws->cfg->server && !ws->tls_hello) {
+		/* a TLS client starts with a handshake record (22): say so when not */
+		unsigned char b;
+		ssize_t k = recv(ws->fd, &b, 1, MSG_PEEK);
+		if (k == 1 && b != 22) {
+			fail(ws, "TLS handshake failed: the client does not speak TLS (a ws:// client?)");
+			return;
+		}
+		ws->tls_hello = k == 1;
+	}
+	rc = wf_tls_handshake(&ws->tls, msg, sizeof msg);
 
 	if (rc == WF_TLS_AGAIN) {
 		update_mask(ws);
