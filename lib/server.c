@@ -109,8 +109,8 @@ static void on_message(struct wf_ws *ws, int binary, const char *p, size_t n, vo
 	if (s->out.err)
 		return;
 	wf_emit_message(&s->out.w.buf, &c->tails, s->cfg->raw_out, binary, p, n);
-	if (wf_writer_pending(&s->out.w) >= WF_OUT_HIGH && !s->peers_paused)
-		pause_peers(1, s);
+	if (wf_writer_pending(&s->out.w) >= WF_OUT_HIGH && !s->out.paused)
+		wf_stdout_flush(&s->out);	/* pauses the peers if stdout stays behind */
 }
 
 /* An error about a connection, with its meta and origin. */
