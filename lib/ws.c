@@ -964,6 +964,28 @@ int wf_ws_send(struct wf_ws *ws, int binary, const void *p, size_t n)
 	return 0;
 }
 
+int wf_ws_send_frames(struct wf_ws *ws, const void *p, size_t n)
+{
+	size_t q;
+
+	if (ws->st != S_OPEN || ws->close_code)
+		return -EPIPE;
+	if (wslay_event_get_queued_msg_count(ws->ctx))
+		return -EBUSY;	/* a frame of wslay's may be half in obuf */
+	q = wf_ws_queued(ws);
+	if (q + n > ws->cfg->queue_max && q > 0)
+		return -ENOBUFS;
+	if (wf_buf_add(&ws->obuf, p, n))
+		return -ENOMEM;
+	if (!ws->above_high && q + n > ws->cfg->queue_high) {
+		ws->above_high = 1;
+		if (ws->cfg->stall_ms > 0)
+			wf_timer_start(ws->e->loop, &ws->stall, ws->cfg->stall_ms);
+	}
+	mark_dirty(ws);
+	return 0;
+}
+
 void wf_ws_close(struct wf_ws *ws, int code, const char *reason)
 {
 	if (ws->st == S_DEAD || ws->st == S_CLOSING || ws->st == S_REFUSING)

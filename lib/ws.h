@@ -73,6 +73,11 @@ struct wf_ws *wf_ws_new(struct wf_ws_engine *e, int fd, const struct wf_ws_cfg *
 /* Queue one message: 0; -EPIPE when not open (or closing); -ENOBUFS when it
  * would pass queue_max; -EINVAL for text that is not UTF-8. */
 int wf_ws_send(struct wf_ws *ws, int binary, const void *p, size_t n);
+/* Queue bytes that are whole frames already (a client's masked ones), sent
+ * as they are in order with the rest: a load generator's pre-built flood.
+ * 0; -EPIPE when not open or closing; -EBUSY while wslay holds a message
+ * (try again once it is sent); -ENOBUFS past queue_max. */
+int wf_ws_send_frames(struct wf_ws *ws, const void *p, size_t n);
 /* Start the close handshake (no-op when closing already). */
 void wf_ws_close(struct wf_ws *ws, int code, const char *reason);
 /* Drop the connection now, without a close frame (reported as 1006 with why). */
