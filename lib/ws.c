@@ -112,6 +112,7 @@ static void mark_dirty(struct wf_ws *ws)
 	ws->dirty = 1;
 	ws->next_dirty = ws->e->dirty;
 	ws->e->dirty = ws;
+	wf_loop_wake(ws->e->loop);	/* marked after this pass's hook: no wait */
 }
 
 /* End the connection: it is reported and freed from the engine's hook. */
@@ -128,6 +129,7 @@ static void ws_die(struct wf_ws *ws)
 	wf_timer_stop(ws->e->loop, &ws->stall);
 	ws->next_dead = ws->e->dead;
 	ws->e->dead = ws;
+	wf_loop_wake(ws->e->loop);
 }
 
 static void set_why(struct wf_ws *ws, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -5,6 +5,7 @@
 #                       stdin is the fifo $T/in, held open on fd $IN (write
 #                       events with `send_in LINE...`); stdout $T/out, stderr
 #                       $T/err. Sets SRV (pid), PORT and URL (ws://127.0.0.1:PORT/).
+# start_io IN OUT ARGS...  the same with stdin and stdout of the test's choice
 # stop_server [SIG]     signal it (TERM) and wait for it: STATUS is its exit
 # client NAME CMD...    run a command in the background: output in $T/NAME.out,
 #                       pid in PID_NAME; `wait_client NAME` waits, sets STATUS
@@ -50,6 +51,17 @@ wait_until() {
 	return 1
 }
 
+# wait_until_ms MS CMD...: the same with a deadline of MS ms
+wait_until_ms() {
+	local i n=$(($1 / 20))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
 has_line() { grep -qxF -- "$2" "$1" 2>/dev/null; }
 has_text() { grep -qF -- "$2" "$1" 2>/dev/null; }
 lines_in() { [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ]; }
@@ -61,6 +73,19 @@ start_server() {
 	"$WF_BIN/ws-listen" "$@" <"$T/in" >"$T/out" 2>"$T/err" 3>&- &
 	SRV=$!
 	exec {IN}>"$T/in"
+	wait_until has_text "$T/err" "ws-listen: listening on " || return 1
+	PORT=$(sed -n 's/^ws-listen: listening on wss*:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/err")
+	[ -n "$PORT" ]
+	URL=ws://127.0.0.1:$PORT/
+}
+
+# start_io IN OUT ARGS...: ws-listen ARGS with stdin IN and stdout OUT (files
+# or fifos opened by the shell), stderr $T/err; sets SRV, PORT and URL.
+start_io() {
+	local in=$1 out=$2
+	shift 2
+	"$WF_BIN/ws-listen" "$@" <"$in" >"$out" 2>"$T/err" 3>&- &
+	SRV=$!
 	wait_until has_text "$T/err" "ws-listen: listening on " || return 1
 	PORT=$(sed -n 's/^ws-listen: listening on wss*:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/err")
 	[ -n "$PORT" ]

@@ -12,12 +12,13 @@ Connects (the default permessage-deflate offer included), prints
     binfile:PATH      send the file's bytes as a binary message
     frag:text:A,B,..  send one text message in fragments A, B, ...
     frag:bin:H1,H2,.. send one binary message in fragments (hex)
-    many:N            send the texts m1 .. mN
+    many:N[:SIZE]     send the texts m1 .. mN (padded with dots to SIZE bytes)
     recv              receive one message: `text "json-escaped"` or `binary HEX`
     recvsum           receive one message: `text|binary LENGTH SHA256`
     recvmany:N        receive N messages, check they are m1 .. mN: `got N`
     hold:MS           stay connected MS ms, receiving nothing (pings answered)
     wait:PATH         wait until the file PATH exists
+    say:TEXT          print TEXT (to tell the test how far it got)
     close[:CODE[:R]]  close; print `closed CODE REASON` (the server's answer)
     waitclose         wait for the server to close: `closed CODE REASON`
 
@@ -79,8 +80,9 @@ async def run(url, cmds, opts):
                 else:
                     await ws.send(parts)
             elif name == "many":
-                for i in range(1, int(arg) + 1):
-                    await ws.send("m%d" % i)
+                n, _, size = arg.partition(":")
+                for i in range(1, int(n) + 1):
+                    await ws.send(("m%d" % i).ljust(int(size or 0), "."))
             elif name in ("recv", "recvsum"):
                 m = await asyncio.wait_for(ws.recv(), t)
                 kind = "text" if isinstance(m, str) else "binary"
@@ -106,6 +108,8 @@ async def run(url, cmds, opts):
                     return 1
                 except asyncio.TimeoutError:
                     pass
+            elif name == "say":
+                out(arg)
             elif name == "wait":
                 for _ in range(int(t * 50)):
                     if os.path.exists(arg):
