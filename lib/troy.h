@@ -87,6 +87,7 @@ struct wf_troy_select {
 	char *into, *into_port;
 	struct wf_texpr *having;	/* may be NULL */
 	struct wf_troy_pos pos;
+	struct wf_troy_pos from_pos, into_pos;	/* the stream names */
 };
 
 /* `create script NAME [from TARGET] [with ... end]` inside a pipeline:
