@@ -536,9 +536,9 @@ static void process_lines(struct srv *s)
 				if (wf_ws_is_open(c->ws))
 					send_to(s, c, &ev, &pl);
 			}
-			continue;
+		} else {
+			handle_event(s, &ev, s->in.lineno);
 		}
-		handle_event(s, &ev, s->in.lineno);
 		if (s->nfull)
 			break;	/* the rest waits until the slow peer drains */
 	}

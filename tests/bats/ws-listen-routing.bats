@@ -203,3 +203,27 @@ EOF
 	[ "$STATUS" -eq 0 ]
 	[ "$(cat "$T/out")" = "$(printf '%s\n' one 'two words' hi)" ]
 }
+
+# slow_peer ARGS FORMAT: 3000 lines printf'd with FORMAT to a ws-listen ARGS
+# whose one peer reads nothing for a second: stdin waits, nothing is lost.
+slow_peer() {
+	start_server $1 --max-queue 16K 127.0.0.1:0
+	client slow raw --rcvbuf 4096 "$PORT" hs sleep:1000 readn:3000 frame:op=8,hex=03e8 readclose
+	wait_until has_line "$T/slow.out" 101
+	client feed bash -c 'for ((i = 0; i < 3000; i++)); do printf "$1\n" "$i"; done >&'"$IN" bash "$2"
+	wait_client slow
+	[ "$STATUS" -eq 0 ]
+	[ "$(sed -n 2p "$T/slow.out")" = "got 3000 3000000" ]
+	wait_client feed
+	stop_server
+	[ "$STATUS" -eq 0 ]
+	[ "$(sed 1d "$T/err")" = "" ]
+}
+
+@test "-R: a peer slower than stdin holds stdin back; no line is dropped" {
+	slow_peer -R '%01000d'
+}
+
+@test "--broadcast: a peer slower than stdin holds stdin back; no event is dropped" {
+	slow_peer --broadcast '{"data":"%01000d"}'
+}

@@ -25,6 +25,7 @@ Connects to 127.0.0.1:PORT and runs each CMD in order:
     readclose       read frames until a close: `close CODE REASON` (frames
                     before it are printed as by read), then wait for the
                     server to end TCP: `eof`
+    readn:N         read N data frames: `got N BYTES` (their payload bytes)
     pings           read frames and never answer: `ping` for each ping,
                     `frame ...` for others, until `eof`
     eof             read and discard until the server ends TCP: `eof`
@@ -233,6 +234,17 @@ def main():
                     pass
                 c.eof()
                 out("eof")
+            elif name == "readn":
+                total = 0
+                for _ in range(int(arg)):
+                    f = c.frame()
+                    while f is not None and f[1] >= 8:
+                        f = c.frame()
+                    if f is None:
+                        out("eof")
+                        sys.exit(1)
+                    total += len(f[2])
+                out("got", arg, total)
             elif name == "pings":
                 while True:
                     f = c.frame()
