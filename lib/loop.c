@@ -27,7 +27,7 @@ struct wf_loop {
 	int ep;
 	struct fdent *fds;
 	int nfds;
-	int nalways;
+	int nalways;	/* always-ready fds with a mask: the wait must not block */
 	struct wf_timer **heap;
 	size_t nheap, capheap;
 	wf_before_fn *before;
@@ -114,11 +114,12 @@ int wf_loop_add_fd(struct wf_loop *l, int fd, int mask, wf_fd_fn *fn, void *ud)
 			if (errno != EPERM)
 				return -errno;
 			e->always = 1;
-			l->nalways++;
 		}
 	} else if (!e->always && epoll_ctl(l->ep, EPOLL_CTL_MOD, fd, &ev) < 0) {
 		return -errno;
 	}
+	if (e->always && !e->mask != !mask)
+		l->nalways += mask ? 1 : -1;
 	e->fn = fn;
 	e->ud = ud;
 	e->mask = mask;
@@ -138,6 +139,8 @@ int wf_loop_set_mask(struct wf_loop *l, int fd, int mask)
 		return 0;
 	if (!e->always && epoll_ctl(l->ep, EPOLL_CTL_MOD, fd, &ev) < 0)
 		return -errno;
+	if (e->always && !e->mask != !mask)
+		l->nalways += mask ? 1 : -1;
 	e->mask = mask;
 	return 0;
 }
@@ -154,9 +157,9 @@ void wf_loop_del_fd(struct wf_loop *l, int fd)
 	if (fd < 0 || fd >= l->nfds || !l->fds[fd].reg)
 		return;
 	e = &l->fds[fd];
-	if (e->always)
+	if (e->always && e->mask)
 		l->nalways--;
-	else
+	else if (!e->always)
 		epoll_ctl(l->ep, EPOLL_CTL_DEL, fd, NULL);
 	memset(e, 0, sizeof *e);
 }
