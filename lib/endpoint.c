@@ -81,18 +81,25 @@ static int is_true(const char *v, const char *ve)
 	return ve - v == 4 && !memcmp(v, "true", 4);
 }
 
-int wf_event_frame(const struct wf_event *ev, const char *kind, struct wf_buf *out, int *binary)
+/* meta.<kind>.binary == true */
+static int kind_binary(const struct wf_event *ev, const char *kind)
 {
 	const char *v, *ve, *bv, *bve;
+
+	return ev->meta.k && wf_json_get(ev->meta.v, ev->meta.ve, kind, &v, &ve) && *v == '{' &&
+	       wf_json_get(v, ve, "binary", &bv, &bve) && is_true(bv, bve);
+}
+
+int wf_event_frame(const struct wf_event *ev, const char *kind, struct wf_buf *out, int *binary)
+{
 	int rc = wf_env_payload(ev, out, binary);
 
 	if (rc)
 		return rc;
 	if (*binary || wf_env_meta_binary(ev))
 		*binary = 1;
-	else if (ev->meta.k && wf_json_get(ev->meta.v, ev->meta.ve, kind, &v, &ve) && *v == '{' &&
-		 wf_json_get(v, ve, "binary", &bv, &bve) && is_true(bv, bve))
-		*binary = 1;
+	else if (kind_binary(ev, kind) || kind_binary(ev, "ws_server"))
+		*binary = 1;	/* Tremor's docs name $ws_server.binary for both */
 	else if (!wf_utf8_valid((const unsigned char *)(out->p ? out->p : ""), out->len))
 		*binary = 1;
 	return 0;

@@ -32,7 +32,8 @@ void wf_emit_control(struct wf_buf *o, const struct wf_tails *t, const char *wha
 int wf_tails_event(const struct wf_tails *t, struct wf_buf *b, struct wf_event *ev);
 
 /* The payload of an event to send, into out; *binary per DESIGN.md: a
- * `bytes` payload, meta.binary, meta.<kind>.binary, or text that is not
+ * `bytes` payload, meta.binary, meta.<kind>.binary, meta.ws_server.binary
+ * (the key Tremor's docs give for both connectors), or text that is not
  * UTF-8. 0, -EINVAL (bad base64) or a buffer error. */
 int wf_event_frame(const struct wf_event *ev, const char *kind, struct wf_buf *out, int *binary);
 
