@@ -292,7 +292,8 @@ int wf_hs_client_check(const char *head, size_t n, const struct wf_hs_client *c,
 	if (protocol && plen)
 		protocol[0] = 0;
 	if (!eol || n < 12 || memcmp(head, "HTTP/1.", 7)) {
-		snprintf(why, whylen, "the server did not answer with HTTP");
+		if (wf_hs_client_early(head, n, why, whylen) == 0)
+			snprintf(why, whylen, "the server did not answer with HTTP");
 		return -1;
 	}
 	if (memcmp(head + 8, " 101", 4)) {
@@ -332,4 +333,28 @@ int wf_hs_client_check(const char *head, size_t n, const struct wf_hs_client *c,
 		return -1;
 	}
 	return 0;
+}
+
+int wf_hs_client_early(const char *p, size_t n, char *why, size_t whylen)
+{
+	char shown[48];
+	size_t i, o = 0;
+
+	if (!n || !memcmp(p, "HTTP/1.", n < 7 ? n : 7))
+		return 0;
+	if (n >= 2 && (p[0] == 0x15 || p[0] == 0x16) && p[1] == 0x03) {
+		snprintf(why, whylen, "the server answered with TLS, not HTTP: use wss://");
+		return -1;
+	}
+	for (i = 0; i < n && p[i] != '\r' && p[i] != '\n' && o + 5 < sizeof shown; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+			shown[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(shown + o, sizeof shown - o, "\\x%02x", ch);
+	}
+	shown[o] = 0;
+	snprintf(why, whylen, "the server did not answer with HTTP: \"%s\"%s", shown,
+		 i < n && p[i] != '\r' && p[i] != '\n' ? "..." : "");
+	return -1;
 }

@@ -55,5 +55,9 @@ int wf_hs_client_request(struct wf_buf *out, struct wf_hs_client *c);
  * 101, a wrong accept key, an unrequested protocol or extension). */
 int wf_hs_client_check(const char *head, size_t n, const struct wf_hs_client *c,
 		       char *protocol, size_t plen, char *why, size_t whylen);
+/* Whether the first n bytes of an answer, not yet whole, can still be an
+ * HTTP answer: 0, or -1 with why (what came instead, escaped; a TLS record
+ * is named as such). */
+int wf_hs_client_early(const char *p, size_t n, char *why, size_t whylen);
 
 #endif

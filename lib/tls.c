@@ -105,9 +105,14 @@ int wf_tls_client_creds(struct wf_tls_creds *c, const char *cafile, const char *
 	}
 	if (cert && key) {
 		rc = gnutls_certificate_set_x509_key_file(c->cred, cert, key, GNUTLS_X509_FMT_PEM);
+		if (rc == GNUTLS_E_CERTIFICATE_KEY_MISMATCH) {
+			snprintf(msg, n, "key %s does not match certificate %s", key, cert);
+			goto fail;
+		}
 		if (rc < 0) {
 			snprintf(msg, n, "client certificate %s / key %s: %s", cert, key,
-				 gnutls_strerror(rc));
+				 rc == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE || rc == GNUTLS_E_BASE64_DECODING_ERROR
+				 ? "not a PEM certificate and key" : gnutls_strerror(rc));
 			goto fail;
 		}
 	}
@@ -137,6 +142,7 @@ int wf_tls_new(struct wf_tls *t, const struct wf_tls_creds *c, int fd, const cha
 	if ((rc = gnutls_set_default_priority(t->s)) < 0 ||
 	    (rc = gnutls_credentials_set(t->s, GNUTLS_CRD_CERTIFICATE, c->cred)) < 0)
 		goto fail;
+	t->domain = domain;
 	if (!c->server && domain) {
 		if ((rc = gnutls_server_name_set(t->s, GNUTLS_NAME_DNS, domain, strlen(domain))) < 0)
 			goto fail;
@@ -173,7 +179,8 @@ static void verify_reason(struct wf_tls *t, char *msg, size_t n)
 	else if (status & GNUTLS_CERT_NOT_ACTIVATED)
 		snprintf(msg, n, "certificate verification failed: the certificate is not yet valid");
 	else if (status & GNUTLS_CERT_UNEXPECTED_OWNER)
-		snprintf(msg, n, "certificate verification failed: the certificate does not match the name");
+		snprintf(msg, n, "certificate verification failed: the certificate does not match the name %s",
+			 t->domain ? t->domain : "asked for");
 	else if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA))
 		snprintf(msg, n, "certificate verification failed: unknown certificate authority");
 	else if (!gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &out, 0)) {
@@ -197,6 +204,11 @@ int wf_tls_handshake(struct wf_tls *t, char *msg, size_t n)
 		return WF_TLS_AGAIN;
 	if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
 		verify_reason(t, msg, n);
+		return -1;
+	}
+	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+		const char *a = gnutls_alert_get_name(gnutls_alert_get(t->s));
+		snprintf(msg, n, "TLS handshake failed: the peer sent the alert \"%s\"", a ? a : "?");
 		return -1;
 	}
 	if (rc < 0) {
@@ -265,6 +277,14 @@ int wf_tls_pending(const struct wf_tls *t)
 int wf_tls_want(const struct wf_tls *t)
 {
 	return gnutls_record_get_direction(t->s) ? WF_WRITE : WF_READ;
+}
+
+const char *wf_tls_cert_hint(const struct wf_tls *t)
+{
+	if (!t->s || !t->done || !gnutls_certificate_client_get_request_status(t->s))
+		return "";
+	return gnutls_certificate_get_ours(t->s) ? " (it asked for a client certificate: was this one refused?)"
+						 : " (it asked for a client certificate and none was given)";
 }
 
 void wf_tls_bye(struct wf_tls *t)

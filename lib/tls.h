@@ -32,6 +32,7 @@ struct wf_tls {
 	gnutls_session_t s;
 	size_t pending;		/* bytes of an interrupted record_send */
 	int done;		/* handshake finished */
+	const char *domain;	/* client: the name verified (borrowed) */
 };
 
 /* domain: the name to verify and send as SNI (client only). */
@@ -51,6 +52,10 @@ ssize_t wf_tls_write(struct wf_tls *t, const void *buf, size_t len, char *msg, s
 int wf_tls_pending(const struct wf_tls *t);
 /* WF_READ or WF_WRITE: what the last WF_TLS_AGAIN waits for. */
 int wf_tls_want(const struct wf_tls *t);
+/* Client: why a server may hang up after the handshake, as a parenthesis
+ * to append: it asked for a certificate and got none, or may have refused
+ * ours (TLS 1.3 refuses after the client's handshake is done). "" else. */
+const char *wf_tls_cert_hint(const struct wf_tls *t);
 /* Send close_notify without waiting. */
 void wf_tls_bye(struct wf_tls *t);
 

@@ -569,6 +569,27 @@ static void refuse(struct wf_ws *ws, int status, const char *why)
 	do_refusing(ws, WF_WRITE | WF_READ);
 }
 
+/* Client: the server hung up before its whole answer. Say what it sent:
+ * not HTTP, or a refusal; else why the read failed, with a TLS hint. */
+static void server_hung_up(struct wf_ws *ws)
+{
+	const char *p = ws->hs.p, *eol = ws->hs.len ? memchr(p, '\n', ws->hs.len) : NULL;
+	char why[256];
+
+	if (wf_hs_client_early(p, ws->hs.len, why, sizeof why) < 0 ||
+	    (eol && eol - p >= 12 && memcmp(p + 8, " 101", 4) &&
+	     wf_hs_client_check(p, (size_t)(eol - p + 1), ws->cfg->client, NULL, 0, why, sizeof why) < 0)) {
+		ws->end.why[0] = 0;
+		fail(ws, why);
+		return;
+	}
+	snprintf(why, sizeof why, "%s", ws->end.why[0] ? ws->end.why
+			 : "the server closed the connection during the handshake");
+	ws->end.why[0] = 0;
+	set_why(ws, "%s%s", why, ws->use_tls ? wf_tls_cert_hint(&ws->tls) : "");
+	fail(ws, why);
+}
+
 /* The opening handshake over HTTP. */
 static void do_http(struct wf_ws *ws, int events)
 {
@@ -589,9 +610,12 @@ static void do_http(struct wf_ws *ws, int events)
 			}
 			if (n == -EAGAIN)
 				break;
+			if ((n == 0 || n == -EIO) && !ws->cfg->server) {
+				server_hung_up(ws);
+				return;
+			}
 			if (n == 0 || n == -EIO) {
-				fail(ws, ws->cfg->server ? "the client left during the handshake"
-							 : "the server closed the connection during the handshake");
+				fail(ws, "the client left during the handshake");
 				return;
 			}
 			if (n < 0)
@@ -614,6 +638,10 @@ static void do_http(struct wf_ws *ws, int events)
 		} else {
 			fail(ws, "the server's answer head is too large");
 		}
+		return;
+	}
+	if (end == 0 && !ws->cfg->server && wf_hs_client_early(ws->hs.p, ws->hs.len, why, sizeof why) < 0) {
+		fail(ws, why);	/* no need to wait for the rest */
 		return;
 	}
 	if (end == 0) {
