@@ -55,6 +55,8 @@ struct wf_ws {
 	int64_t last_rx;
 	int close_code;		/* a close asked for while data was queued */
 	char close_reason[124];
+	int close_ping;		/* wf_ws_close_drained: 1 ping once the queue is
+				 * out, 2 ping sent: close at its pong */
 	int code_rx;		/* close frame received: code, or 0 */
 	char reason_rx[128];
 	struct wf_ws_end end;
@@ -441,6 +443,8 @@ static void cb_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 		break;
 	case WSLAY_PONG:
 		ws->ping_sent = 0;
+		if (ws->close_ping == 2 && a->msg_length == 5 && !memcmp(a->msg, "drain", 5))
+			ws->close_ping = 0;	/* the peer has read it all: close now */
 		break;
 	default:
 		break;
@@ -828,7 +832,18 @@ static void ws_pump(struct wf_ws *ws)
 		if (rc == 1 || !wslay_event_want_write(ws->ctx) || !wslay_event_get_queued_msg_count(ws->ctx))
 			break;
 	}
-	if (ws->close_code && !wf_ws_queued(ws) && ws->st == S_OPEN) {
+	if (ws->close_code && !wf_ws_queued(ws) && ws->st == S_OPEN && ws->close_ping == 1) {
+		/* the data is out: a ping, answered in order once the peer read it */
+		struct wslay_event_msg m = { WSLAY_PING, (const uint8_t *)"drain", 5 };
+		ws->close_ping = 2;
+		if (wslay_event_queue_msg(ws->ctx, &m) == 0) {
+			wf_timer_start(ws->e->loop, &ws->timer, ws->cfg->close_ms);
+			mark_dirty(ws);
+		} else {
+			ws->close_ping = 0;
+		}
+	}
+	if (ws->close_code && !wf_ws_queued(ws) && ws->st == S_OPEN && !ws->close_ping) {
 		/* the data is out: now the close frame (wslay would send it first) */
 		int code = ws->close_code;
 		ws->close_code = 0;
@@ -873,6 +888,13 @@ static void on_timer(struct wf_loop *l, struct wf_timer *t, void *ud)
 		ws_die(ws);
 		return;
 	case S_OPEN:
+		if (ws->close_code && ws->close_ping == 2) {
+			/* no pong in time: close all the same */
+			int code = ws->close_code;
+			ws->close_code = ws->close_ping = 0;
+			wf_ws_close(ws, code, ws->close_reason);
+			return;
+		}
 		if (ws->close_code) {
 			ws->end.code = 1006;
 			fail(ws, "the peer did not take the data queued before the close");
@@ -1041,6 +1063,20 @@ void wf_ws_close(struct wf_ws *ws, int code, const char *reason)
 				reason ? strlen(reason) : 0);
 	ws->st = S_CLOSING;
 	wf_timer_start(ws->e->loop, &ws->timer, ws->cfg->close_ms);
+	mark_dirty(ws);
+}
+
+void wf_ws_close_drained(struct wf_ws *ws, int code, const char *reason)
+{
+	if (ws->st != S_OPEN || ws->close_code) {
+		wf_ws_close(ws, code, reason);
+		return;
+	}
+	ws->close_ping = 1;
+	ws->close_code = code;
+	snprintf(ws->close_reason, sizeof ws->close_reason, "%s", reason ? reason : "");
+	if (!wf_timer_armed(&ws->stall) && ws->cfg->close_ms > 0)
+		wf_timer_start(ws->e->loop, &ws->timer, ws->cfg->close_ms + (ws->cfg->stall_ms > 0 ? ws->cfg->stall_ms : 0));
 	mark_dirty(ws);
 }
 

@@ -80,6 +80,10 @@ int wf_ws_send(struct wf_ws *ws, int binary, const void *p, size_t n);
 int wf_ws_send_frames(struct wf_ws *ws, const void *p, size_t n);
 /* Start the close handshake (no-op when closing already). */
 void wf_ws_close(struct wf_ws *ws, int code, const char *reason);
+/* Close once the peer has read everything queued: when the queue is out,
+ * a ping; the close frame goes at its pong (a peer answers in order, so an
+ * echo has been written by then), or after close_ms without one. */
+void wf_ws_close_drained(struct wf_ws *ws, int code, const char *reason);
 /* Drop the connection now, without a close frame (reported as 1006 with why). */
 void wf_ws_abort(struct wf_ws *ws, const char *why);
 /* Stop or resume reading from the peer (backpressure). */
