@@ -83,3 +83,19 @@ EOF
 	wait_client A
 	[ "$(sed -n 2p "$T/A.out")" = 'text "hi"' ]
 }
+
+@test "README: the echo server that re-sorts JSON" {
+	grep -qxF '    ws-listen 127.0.0.1:8080 <back | lines-split | json-codec |' "$ROOT/README"
+	grep -qxF '        json-codec --encode --sorted >back' "$ROOT/README"
+	mkfifo "$T/back"
+	(cd "$T" && PATH="$WF_BIN:$PATH" exec setsid sh -c 'ws-listen 127.0.0.1:0 <back | lines-split | json-codec |
+		json-codec --encode --sorted >back' 2>"$T/err" 3>&-) &
+	GROUP=$!
+	PIDS+=($!)
+	wait_until has_text "$T/err" "ws-listen: listening on "
+	PORT=$(sed -n 's/^ws-listen: listening on ws:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/err")
+	run wsc "ws://127.0.0.1:$PORT/" "text:{\"b\":1,\"a\":{\"d\":2,\"c\":3}}"$'\n' recv
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[1]}" = 'text "{\"a\":{\"c\":3,\"d\":2},\"b\":1}"' ]
+}
