@@ -59,6 +59,9 @@ struct cx {
 	size_t nlocals;
 	int any_local;
 	int consts;			/* only literals, args and functions */
+	const struct wf_troy_jq_env *env;
+	const struct wf_troy_use *own;	/* a script's own uses */
+	size_t nown;
 	int nomem;
 };
 
@@ -393,10 +396,42 @@ out:
 	return rc;
 }
 
+static const struct wf_troy_use *find_use(const struct wf_troy_use *u, size_t n, const char *a, size_t al)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (u[i].alias && strlen(u[i].alias) == al && !memcmp(u[i].alias, a, al) && u[i].path)
+			return &u[i];
+	return NULL;
+}
+
+/* "a::f" with `use x::y as a` in sight is "x::y::f" (into buf). */
+static const char *resolve(const struct cx *c, const char *name, char *buf, size_t n)
+{
+	const char *sep = strstr(name, "::");
+	const struct wf_troy_use *u = NULL;
+	const struct wf_troy_scope *s;
+	size_t al, i;
+
+	if (!sep)
+		return name;
+	al = (size_t)(sep - name);
+	u = find_use(c->own, c->nown, name, al);
+	for (i = 0; !u && c->env && i < 2; i++)
+		u = find_use(c->env->uses[i], c->env->nuses[i], name, al);
+	for (s = c->env ? c->env->scope : NULL; !u && s; s = s->parent)
+		u = find_use(s->uses, s->nuses, name, al);
+	if (!u || (size_t)snprintf(buf, n, "%s%s", u->path, sep) >= n)
+		return name;
+	return buf;
+}
+
 static int call(struct cx *c, const struct wf_texpr *e)
 {
 	const char *name = e->lit ? e->lit : "";
-	const char *key = fn_key(name);
+	char full[512];
+	const char *key = fn_key(resolve(c, name, full, sizeof full));
 	const struct fn *f = NULL;
 	const char *t;
 	size_t i;
@@ -608,9 +643,11 @@ static int finish(struct cx *c, int rc)
 	return rc;
 }
 
-static int program(struct wf_buf *out, const struct wf_texpr *e, int consts, char *err, size_t n)
+static int program(struct wf_buf *out, const struct wf_texpr *e, const struct wf_troy_jq_env *env,
+		   int consts, char *err, size_t n)
 {
-	struct cx c = { .o = out, .err = err, .n = n, .any_local = 1, .consts = consts };
+	struct cx c = { .o = out, .err = err, .n = n, .any_local = !(env && env->no_locals), .consts = consts,
+			.env = env };
 	size_t mark = out->len;
 	int rc;
 
@@ -624,7 +661,13 @@ static int program(struct wf_buf *out, const struct wf_texpr *e, int consts, cha
 
 int wf_troy_jq(struct wf_buf *out, const struct wf_texpr *e, char *err, size_t n)
 {
-	return program(out, e, 0, err, n);
+	return program(out, e, NULL, 0, err, n);
+}
+
+int wf_troy_jq_env(struct wf_buf *out, const struct wf_texpr *e, const struct wf_troy_jq_env *env,
+		   char *err, size_t n)
+{
+	return program(out, e, env, 0, err, n);
 }
 
 unsigned wf_troy_uses(const struct wf_texpr *e)
@@ -694,10 +737,10 @@ static int let_path(struct cx *c, const struct wf_texpr *t)
 	return 0;
 }
 
-int wf_troy_jq_script(struct wf_buf *out, const struct wf_troy_script_def *s, unsigned *flags,
-		      unsigned *uses, char *err, size_t n)
+int wf_troy_jq_script(struct wf_buf *out, const struct wf_troy_script_def *s,
+		      const struct wf_troy_jq_env *env, unsigned *flags, unsigned *uses, char *err, size_t n)
 {
-	struct cx c = { .o = out, .err = err, .n = n };
+	struct cx c = { .o = out, .err = err, .n = n, .env = env, .own = s->uses, .nown = s->nuses };
 	const char **names = NULL;
 	size_t mark = out->len, i;
 	int rc = 0, event_set = 0;
@@ -898,6 +941,7 @@ int wf_troy_jv_dump(struct wf_buf *out, jv v)
 
 struct cst {
 	const char *args, *args_end;	/* validated compact JSON object */
+	const struct wf_troy_jq_env *env;
 	char *err;
 	size_t n;
 };
@@ -910,7 +954,7 @@ static int cst_jq(struct cst *k, const struct wf_texpr *e, struct wf_buf *o)
 	int rc;
 
 	wf_buf_init(&prog, (size_t)-1);
-	if (program(&prog, e, 1, k->err, k->n) || wf_buf_addc(&prog, 0)) {
+	if (program(&prog, e, k->env, 1, k->err, k->n) || wf_buf_addc(&prog, 0)) {
 		wf_buf_free(&prog);
 		return -1;
 	}
@@ -1021,9 +1065,15 @@ static int cst_val(struct cst *k, const struct wf_texpr *e, struct wf_buf *o)
 int wf_troy_eval_const(const struct wf_texpr *e, const char *args_json, struct wf_buf *out_json,
 		       char *err, size_t n)
 {
+	return wf_troy_eval_const_env(e, args_json, NULL, out_json, err, n);
+}
+
+int wf_troy_eval_const_env(const struct wf_texpr *e, const char *args_json,
+			   const struct wf_troy_jq_env *env, struct wf_buf *out_json, char *err, size_t n)
+{
 	struct wf_buf args, raw;
 	struct wf_json_err jerr;
-	struct cst k = { .err = err, .n = n };
+	struct cst k = { .err = err, .n = n, .env = env };
 	int rc = -1;
 
 	if (n)

@@ -24,11 +24,31 @@
  * 0, or -1 with err filled. Every local name is accepted. */
 int wf_troy_jq(struct wf_buf *out, const struct wf_texpr *e, char *err, size_t n);
 
+/* Where function names are resolved: a call `a::f` whose `a` is the alias
+ * of a `use` (the last segment of its path, or its `as` name) stands for
+ * `<path>::f`. The use lists are searched first, innermost first, then the
+ * uses of scope and its parents. std::time::nanos::f and nanos::f are the
+ * same function either way. */
+struct wf_troy_jq_env {
+	const struct wf_troy_use *uses[2];
+	size_t nuses[2];
+	const struct wf_troy_scope *scope;	/* may be NULL */
+	int no_locals;		/* names other than event, $, args and state are
+				 * errors (selects have no locals) */
+};
+
+/* wf_troy_jq with names resolved in env (may be NULL). */
+int wf_troy_jq_env(struct wf_buf *out, const struct wf_texpr *e, const struct wf_troy_jq_env *env,
+		   char *err, size_t n);
+
 /* Evaluate e, which may use only literals, args and functions, with args
  * the JSON object args_json (NULL: {}); its compact JSON text is appended to
  * out_json. 0, or -1 with err filled. */
 int wf_troy_eval_const(const struct wf_texpr *e, const char *args_json, struct wf_buf *out_json,
 		       char *err, size_t n);
+/* The same with function names resolved in env (may be NULL). */
+int wf_troy_eval_const_env(const struct wf_texpr *e, const char *args_json,
+			   const struct wf_troy_jq_env *env, struct wf_buf *out_json, char *err, size_t n);
 
 /* The args record of an instance, appended to out as a JSON object: every
  * declared arg (params) takes the `with` binding of that name, else its
@@ -55,11 +75,12 @@ int wf_troy_is_event(const struct wf_texpr *e);
  * not assign to `event` and ends with the bare `event`, the event is passed
  * on unchanged: the program yields only [<$>] and *flags has
  * WF_SCRIPT_PASS. WF_SCRIPT_META: the script assigns to $. *uses is what
- * the program reads. 0, or -1 with err filled. */
+ * the program reads. Names are resolved in env (may be NULL) and then in
+ * the script's own uses. 0, or -1 with err filled. */
 #define WF_SCRIPT_PASS	1
 #define WF_SCRIPT_META	2
-int wf_troy_jq_script(struct wf_buf *out, const struct wf_troy_script_def *s, unsigned *flags,
-		      unsigned *uses, char *err, size_t n);
+int wf_troy_jq_script(struct wf_buf *out, const struct wf_troy_script_def *s,
+		      const struct wf_troy_jq_env *env, unsigned *flags, unsigned *uses, char *err, size_t n);
 
 /* libjq: a state with program compiled (its compile errors in err), or NULL.
  * Free it with jq_teardown. */

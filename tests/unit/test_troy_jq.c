@@ -336,7 +336,7 @@ static const char *script(const struct wf_troy_script_def *s, const char *in, un
 
 	wf_buf_init(&prog, (size_t)-1);
 	wf_buf_init(&out, (size_t)-1);
-	if (wf_troy_jq_script(&prog, s, flags, &uses, err, sizeof err) || wf_buf_addc(&prog, 0)) {
+	if (wf_troy_jq_script(&prog, s, NULL, flags, &uses, err, sizeof err) || wf_buf_addc(&prog, 0)) {
 		snprintf(res, sizeof res, "compile: %s", err);
 		goto out;
 	}

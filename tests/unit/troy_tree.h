@@ -78,7 +78,7 @@ static struct wf_texpr *tt_node(enum wf_texpr_kind k, const char *lit, ...)
 
 /* Give e the column col (C leaves the order of arguments open, so the
  * counted columns of siblings are not known). */
-static struct wf_texpr *tt_at(struct wf_texpr *e, int col)
+static inline struct wf_texpr *tt_at(struct wf_texpr *e, int col)
 {
 	e->pos.col = col;
 	return e;
@@ -86,7 +86,7 @@ static struct wf_texpr *tt_at(struct wf_texpr *e, int col)
 #define AT(e, col) tt_at((e), (col))
 
 /* Script statements and definitions. */
-static struct wf_troy_script_def *tt_script(const char *name, size_t n, ...)
+static inline struct wf_troy_script_def *tt_script(const char *name, size_t n, ...)
 {
 	struct wf_troy_script_def *s = tt_keep(calloc(1, sizeof *s));
 	va_list ap;
@@ -105,7 +105,7 @@ static struct wf_troy_script_def *tt_script(const char *name, size_t n, ...)
 }
 
 /* Bindings: name, expr pairs up to a NULL name. */
-static struct wf_troy_bindings tt_bind(const char *name, ...)
+static inline struct wf_troy_bindings tt_bind(const char *name, ...)
 {
 	struct wf_troy_bindings b = { 0 };
 	va_list ap;
