@@ -199,7 +199,8 @@ struct wf_troy_module {
 
 struct wf_troy {
 	struct wf_troy_module *main;
-	struct wf_troy_module **mods;	/* every module loaded, once each */
+	struct wf_troy_module **mods;	/* every module loaded, once each, in
+					 * the order of their first use (not main) */
 	size_t nmods;
 	void *arena;			/* everything above is allocated here */
 };
@@ -218,8 +219,11 @@ int wf_troy_path_init(struct wf_troy_path *p, const char *const *incl, size_t ni
 		      const char *tremor_path, const char *shipped);
 void wf_troy_path_free(struct wf_troy_path *p);
 
-/* Parse file and its uses. NULL on error with err filled: the first error
- * as `file:line:col: message\n<line>\n<caret>` (no trailing newline). */
+/* Parse file and its uses, and resolve every name the file uses (create and
+ * deploy targets, connect ids, pipeline streams, script targets): the
+ * resolved pointers in the tree are set. NULL on error with err filled: the
+ * first error as `file:line:col: message\n<line>\n<caret>` (no trailing
+ * newline); a file that cannot be read is `file: strerror`. */
 struct wf_troy *wf_troy_load(const char *file, const struct wf_troy_path *path, char *err, size_t n);
 /* The same from text in memory (name is used in messages). */
 struct wf_troy *wf_troy_parse(const char *name, const char *text, size_t len,
@@ -227,7 +231,8 @@ struct wf_troy *wf_troy_parse(const char *name, const char *text, size_t len,
 void wf_troy_free(struct wf_troy *t);
 
 /* Format an error at pos the same way (for later checks: unknown names,
- * config keys, ports). Needs the file's text: it reads the file again. */
+ * config keys, ports). The text shown is pos->src, or when it is NULL the
+ * file read again (just the first line when it cannot be read). */
 void wf_troy_error(char *err, size_t n, const struct wf_troy_pos *pos, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
