@@ -995,7 +995,7 @@ static void define_connector(struct parser *P, struct wf_troy_scope *s)
 	next(P);
 	c.name = ident(P, "a connector name", &c.pos);
 	expect(P, K_FROM);
-	c.type = ident(P, "a connector type", NULL);
+	c.type = ident(P, "a connector type", &c.type_pos);
 	if (accept(P, K_ARGS)) {
 		parse_args(P, &c.args);
 		if (P->tok.kind != K_WITH)

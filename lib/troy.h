@@ -58,7 +58,8 @@ struct wf_troy_connector_def {
 	char *name;
 	char *type;		/* ws_server, ws_client, file, stdio, exit, ... */
 	struct wf_troy_bindings args, with;
-	struct wf_troy_pos pos;
+	struct wf_troy_pos pos;		/* the name */
+	struct wf_troy_pos type_pos;	/* the type */
 };
 
 /* A statement of a script: `let $a.b = e`, `let event.a = e`, `let x = e`,
