@@ -57,6 +57,8 @@ struct wf_ws {
 	char close_reason[124];
 	int close_ping;		/* wf_ws_close_drained: 1 ping once the queue is
 				 * out, 2 ping sent: close at its pong */
+	int data_out;		/* our close (or its ping) was queued behind all
+				 * the data: what is left queued is control */
 	int code_rx;		/* close frame received: code, or 0 */
 	char reason_rx[128];
 	struct wf_ws_end end;
@@ -124,7 +126,7 @@ static void ws_die(struct wf_ws *ws)
 		return;
 	if (ws->st == S_OPEN || ws->st == S_CLOSING)
 		ws->end.opened = 1;
-	ws->end.unsent = wf_ws_queued(ws);
+	ws->end.unsent = ws->data_out ? 0 : wf_ws_queued(ws);
 	ws->st = S_DEAD;
 	wf_loop_del_fd(ws->e->loop, ws->fd);
 	wf_timer_stop(ws->e->loop, &ws->timer);
@@ -836,6 +838,7 @@ static void ws_pump(struct wf_ws *ws)
 		/* the data is out: a ping, answered in order once the peer read it */
 		struct wslay_event_msg m = { WSLAY_PING, (const uint8_t *)"drain", 5 };
 		ws->close_ping = 2;
+		ws->data_out = 1;
 		if (wslay_event_queue_msg(ws->ctx, &m) == 0) {
 			wf_timer_start(ws->e->loop, &ws->timer, ws->cfg->close_ms);
 			mark_dirty(ws);
@@ -1059,6 +1062,8 @@ void wf_ws_close(struct wf_ws *ws, int code, const char *reason)
 		ws_die(ws);
 		return;
 	}
+	if (!wf_ws_queued(ws))
+		ws->data_out = 1;
 	wslay_event_queue_close(ws->ctx, (uint16_t)code, (const uint8_t *)reason,
 				reason ? strlen(reason) : 0);
 	ws->st = S_CLOSING;

@@ -26,7 +26,8 @@ struct wf_ws_end {
 	int code;		/* close code: received, else sent; 1006 when none */
 	char reason[128];	/* close reason (UTF-8), "" when none */
 	char why[256];		/* local description when not a clean close, else "" */
-	size_t unsent;		/* bytes still queued to send when it ended */
+	size_t unsent;		/* bytes of messages still queued to send when it
+				 * ended (not a close frame or ping of ours) */
 };
 
 struct wf_ws_cb {
