@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 		{ "id", 0, POPT_ARG_STRING, &c.id, 0, "origin source of events (ws_client)", "NAME" },
 		{ "max-message", 0, POPT_ARG_STRING, &maxmsg, 0, "largest message (16M); close 1009 past it", "BYTES" },
 		{ "max-queue", 0, POPT_ARG_STRING, &maxq, 0, "bytes queued to send (64M)", "BYTES" },
-		{ "no-close", 'n', POPT_ARG_NONE, &c.no_close, 0, "at stdin EOF do not close: wait for the server to", NULL },
+		{ "no-close", 'n', POPT_ARG_NONE, &c.no_close, 0, "at stdin EOF do not close: wait for the server to close", NULL },
 		{ "stream-events", 0, POPT_ARG_NONE, &c.stream_events, 0, "emit open/close control events", NULL },
 		{ "verbose", 'v', POPT_ARG_NONE, &verbose, 0, "say on stderr when connecting and retrying", NULL },
 		POPT_TABLEEND
@@ -112,8 +112,17 @@ int main(int argc, char **argv)
 	MS("connect-timeout", cto, connect_ms)
 	MS("send-timeout", stall, stall_ms)
 	MS("retry-interval", rint, retry_ms)
-	MS("retry-max", rmax, max_retries)
 #undef MS
+	if (rc == WF_CLI_RUN && rmax) {
+		char *end;
+		long v = strtol(rmax, &end, 10);
+		if (end == rmax || *end || v < 0) {
+			snprintf(msg, sizeof msg, "--retry-max: \"%s\" is not a whole number >= 0", rmax);
+			rc = WF_CLI_BAD;
+		} else {
+			c.max_retries = v;
+		}
+	}
 	if (rc == WF_CLI_RUN && rgrowth) {
 		if (num_opt("retry-growth", rgrowth, 0, &d, msg, sizeof msg))
 			rc = WF_CLI_BAD;

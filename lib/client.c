@@ -56,11 +56,14 @@ struct cli {
 	int64_t last_wait;
 	int none_retried;	/* policy none: the one retry after a loss is used */
 	char last_why[300];
+	char lost_why[300];	/* how the last connection ended */
 	struct wf_timer retry;
 	struct wf_timer deadline;
 	struct wf_stdout out;
 	struct wf_reader in;
 	int in_fd;
+	int in_watched;		/* in_fd is in the loop: only while it is read,
+				 * so a hung-up pipe nobody reads cannot spin it */
 	int in_eof;		/* stdin is done: close once sent */
 	int full;
 	int stopping;		/* a signal or EOF asked us to finish */
@@ -122,12 +125,19 @@ int64_t wf_retry_wait(const struct wf_client_cfg *cfg, int k, int64_t prev)
 
 /* stdin */
 
+static void on_in(struct wf_loop *l, int fd, int events, void *ud);
+
 static void update_in(struct cli *c)
 {
-	int want = c->in_fd >= 0 && c->st == C_OPEN && !c->full && !c->in_eof;
+	int want = c->in_fd >= 0 && c->st == C_OPEN && !c->full && !c->in_eof && !c->in.eof;
 
-	if (c->in_fd >= 0)
-		wf_loop_set_mask(c->loop, c->in_fd, want ? WF_READ : 0);
+	if (want == c->in_watched)
+		return;
+	if (want && wf_loop_add_fd(c->loop, c->in_fd, WF_READ, on_in, c) < 0)
+		return;
+	if (!want)
+		wf_loop_del_fd(c->loop, c->in_fd);
+	c->in_watched = want;
 }
 
 static void send_event(struct cli *c, const struct wf_event *ev, unsigned long lineno)
@@ -186,9 +196,10 @@ static void process_lines(struct cli *c)
 		c->in_eof = 1;
 		c->stopping = 1;
 		if (!c->cfg->no_close) {
-			wf_ws_close(c->ws, 1000, "");
+			/* the queue out, a ping and its pong, the close handshake */
+			wf_ws_close_drained(c->ws, 1000, "");
 			wf_timer_start(c->loop, &c->deadline,
-				       c->cfg->close_ms + (c->cfg->stall_ms > 0 ? c->cfg->stall_ms : 0) + 500);
+				       2 * c->cfg->close_ms + (c->cfg->stall_ms > 0 ? c->cfg->stall_ms : 0) + 500);
 		}
 	}
 	update_in(c);
@@ -289,7 +300,13 @@ static void schedule(struct cli *c, int lost, int clean)
 			finish(c, 0, "");
 			return;
 		}
-		if (!lost || c->none_retried) {
+		if (!lost && c->none_retried) {
+			char m[640];
+			snprintf(m, sizeof m, "%s; reconnecting failed: %s", c->lost_why, c->last_why);
+			finish(c, 1, m);
+			return;
+		}
+		if (!lost) {
 			finish(c, 1, c->last_why);
 			return;
 		}
@@ -324,7 +341,7 @@ static void on_closed(struct wf_ws *ws, const struct wf_ws_end *end, void *ud)
 		int clean = !end->why[0];
 		if (c->cfg->stream_events && !c->cfg->raw_out)
 			wf_emit_control(&c->out.w.buf, &c->tails, "close", end->code, end->reason);
-		if (end->unsent && !c->stopping) {
+		if (end->unsent) {
 			struct wf_buf b;
 			struct wf_event ev;
 			wf_buf_init(&b, (size_t)-1);
@@ -337,7 +354,9 @@ static void on_closed(struct wf_ws *ws, const struct wf_ws_end *end, void *ud)
 			snprintf(c->last_why, sizeof c->last_why, "the server closed the connection (%d%s%s)",
 				 end->code, end->reason[0] ? " " : "", end->reason);
 		else
-			snprintf(c->last_why, sizeof c->last_why, "connection lost: %s", end->why);
+			snprintf(c->last_why, sizeof c->last_why, "connection lost: %s",
+				 strcmp(end->why, "connection lost") ? end->why : "no close frame from the server");
+		snprintf(c->lost_why, sizeof c->lost_why, "%s", c->last_why);
 		c->st = C_IDLE;
 		schedule(c, 1, clean || end->code == 1000 || end->code == 1001);
 		return;
@@ -577,7 +596,6 @@ int wf_client_run(const struct wf_client_cfg *cfg, char *msg, size_t n)
 	wf_stdout_init(&c.out, c.loop, pause_peer, &c);
 	c.in_fd = wf_nonblock_dup(0, 0);
 	wf_reader_init(&c.in, c.in_fd, cfg->max_line);
-	wf_loop_add_fd(c.loop, c.in_fd, 0, on_in, &c);
 	wf_loop_signal(c.loop, SIGINT, on_signal, &c);
 	wf_loop_signal(c.loop, SIGTERM, on_signal, &c);
 	wf_loop_set_before(c.loop, before, &c);
