@@ -191,18 +191,16 @@ static void fail(char *msg, size_t n, const struct wf_troy_pos *pos, const char 
 	__attribute__((format(printf, 4, 5)));
 static void fail(char *msg, size_t n, const struct wf_troy_pos *pos, const char *fmt, ...)
 {
+	char m[1024];
 	va_list ap;
-	int k = 0;
 
-	if (!n)
-		return;
-	if (pos && pos->file)
-		k = snprintf(msg, n, "%s:%d:%d: ", pos->file, pos->line, pos->col);
-	if (k < 0 || (size_t)k >= n)
-		k = 0;
 	va_start(ap, fmt);
-	vsnprintf(msg + k, n - (size_t)k, fmt, ap);
+	vsnprintf(m, sizeof m, fmt, ap);
 	va_end(ap);
+	if (pos && pos->file)
+		wf_troy_error(msg, n, pos, "%s", m);	/* as the parser's errors read */
+	else
+		snprintf(msg, n, "%s", m);
 }
 
 /* Setup: ports, nodes, scripts, selects. */

@@ -65,16 +65,21 @@ struct cx {
 	int nomem;
 };
 
+/* Errors in the file read as the parser's: `file:line:col: message`, then
+ * the line and a caret when the text is at hand (wf_troy_error). */
 static void vposerr(char *err, size_t n, const struct wf_troy_pos *pos, const char *fmt, va_list ap)
 {
 	int k;
 
 	if (!n)
 		return;
-	if (pos->file)
-		k = snprintf(err, n, "%s:%d:%d: ", pos->file, pos->line, pos->col);
-	else
-		k = snprintf(err, n, "%d:%d: ", pos->line, pos->col);
+	if (pos->file) {
+		char msg[1024];
+		vsnprintf(msg, sizeof msg, fmt, ap);
+		wf_troy_error(err, n, pos, "%s", msg);
+		return;
+	}
+	k = snprintf(err, n, "%d:%d: ", pos->line, pos->col);
 	if (k < 0)
 		k = 0;
 	if ((size_t)k < n)
@@ -603,7 +608,7 @@ static int compile(struct cx *c, const struct wf_texpr *e)
 	case WF_TE_UN:
 		if (e->nkids != 1)
 			return fail(c, e, "operator %s needs one operand", e->lit ? e->lit : "");
-		if (e->lit && !strcmp(e->lit, "not")) {
+		if (e->lit && (!strcmp(e->lit, "not") || !strcmp(e->lit, "!"))) {
 			put(c, "(");
 			if (sub(c, e->kids[0]))
 				return -1;

@@ -6,6 +6,7 @@
 #include "unit.h"
 #include "troy_tree.h"
 #include "pipeline.h"
+#include "troy_jq.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -556,6 +557,92 @@ static void write_errors(void)
 	run_free(&r);
 }
 
+/* The real parser's trees: the test library's out_or_exit, and a script
+ * with a function module, interpolation and a where on its output. */
+static const char flow_src[] =
+	"use std::time::nanos;\n"
+	"define flow f\n"
+	"flow\n"
+	"  define pipeline out_or_exit\n"
+	"  into out, exit\n"
+	"  args\n"
+	"    delay = 0\n"
+	"  pipeline\n"
+	"    select event from in where event != \"exit\" into out;\n"
+	"    select {\"exit\": 0, \"delay\": args.delay} from in where event == \"exit\" into exit;\n"
+	"  end;\n"
+	"  define pipeline tag\n"
+	"  pipeline\n"
+	"    define script s\n"
+	"    script\n"
+	"      let $ms = nanos::from_millis(1);\n"
+	"      let $name = \"x#{event.a}\";\n"
+	"      event\n"
+	"    end;\n"
+	"    create script s;\n"
+	"    select event from in into s;\n"
+	"    select event from s where event.a > 1 into out;\n"
+	"  end;\n"
+	"  define pipeline bad\n"
+	"  pipeline\n"
+	"    select nanos::from_eons(1) from in into out;\n"
+	"  end;\n"
+	"  create pipeline out_or_exit;\n"
+	"end;\n"
+	"deploy flow f;\n";
+
+static void parsed(void)
+{
+	char err[1024];
+	struct wf_troy *t = wf_troy_parse("f.troy", flow_src, strlen(flow_src), NULL, err, sizeof err);
+	const struct wf_troy_flow_def *f;
+	const struct wf_troy_pipeline_def *d;
+	struct wf_buf args;
+	struct run r;
+
+	CHECK(t != NULL);
+	if (!t) {
+		fprintf(stderr, "%s\n", err);
+		return;
+	}
+	f = wf_troy_find_flow(&t->main->scope, "f");
+	wf_buf_init(&args, (size_t)-1);
+	d = wf_troy_find_pipeline(&f->scope, "out_or_exit");
+	CHECK(wf_troy_args(&args, &d->args, &f->creates[0].with, NULL, err, sizeof err) == 0);
+	wf_buf_addc(&args, 0);
+	CHECK_MEM(args.p, strlen(args.p), "{\"delay\":0}");
+	memset(&r, 0, sizeof r);
+	r.outs[0] = "out";
+	r.outs[1] = "exit";
+	r.args = args.p;
+	run(d, &r, IN1("{\"data\":1.0}\n{\"data\":\"exit\",\"meta\":{}}\n"));
+	CHECK(r.rc == 0);
+	CHECK_MEM(r.out[0].p, r.out[0].len, "{\"data\":1.0}\n");
+	CHECK_MEM(r.out[1].p, r.out[1].len, "{\"data\":{\"exit\":0,\"delay\":0},\"meta\":{}}\n");
+	run_free(&r);
+
+	memset(&r, 0, sizeof r);
+	r.outs[0] = "out";
+	r.outs[1] = "err";
+	run(wf_troy_find_pipeline(&f->scope, "tag"), &r, IN1("{\"data\":{\"a\":1}}\n{\"data\":{\"a\":2.50}}\n{\"data\":7}\n"));
+	CHECK(r.rc == 0);
+	CHECK_MEM(r.out[0].p, r.out[0].len, "{\"meta\":{\"ms\":1000000,\"name\":\"x2.5\"},\"data\":{\"a\":2.50}}\n");
+	CHECK_MEM(r.out[1].p, r.out[1].len,
+		  "{\"data\":{\"error\":\"f.troy:17:23: cannot index integer with \\\"a\\\"\",\"source\":\"p\"}}\n");
+	run_free(&r);
+
+	/* a compile error reads as the parser's, with the line and a caret */
+	{
+		struct wf_pipeline_spec spec = { .def = wf_troy_find_pipeline(&f->scope, "bad"), .alias = "bad" };
+		CHECK(wf_pipeline_check(&spec, err, sizeof err) == -EINVAL);
+		CHECK_MEM(err, strlen(err), "f.troy:26:12: unknown function nanos::from_eons\n"
+		                            "    select nanos::from_eons(1) from in into out;\n"
+		                            "           ^");
+	}
+	wf_buf_free(&args);
+	wf_troy_free(t);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -570,6 +657,7 @@ int main(void)
 	setup_errors();
 	backpressure();
 	write_errors();
+	parsed();
 	tt_free_all();
 	return unit_done();
 }
