@@ -49,7 +49,10 @@ static const char prelude[] =
 	"def _le($a; $b; $at): if _ord($a; $b) then $a <= $b else _bad(\"<=\"; $a; $b; $at) end;\n"
 	"def _gt($a; $b; $at): if _ord($a; $b) then $a > $b else _bad(\">\"; $a; $b; $at) end;\n"
 	"def _ge($a; $b; $at): if _ord($a; $b) then $a >= $b else _bad(\">=\"; $a; $b; $at) end;\n"
-	"def _neg($at): _n($at) | -(.);\n";
+	"def _neg($at): _n($at) | -(.);\n"
+	"def _setin($p; $v; $at): if ($p|length) == 0 then $v"
+	" elif type == \"object\" then .[$p[0]] = ((if has($p[0]) then .[$p[0]] else {} end) | _setin($p[1:]; $v; $at))"
+	" else error($at + \": cannot assign to \" + ($p[0]|tojson) + \" in \" + _ty + \" (not a record)\") end;\n";
 
 struct cx {
 	struct wf_buf *o;
@@ -700,6 +703,8 @@ int wf_troy_is_event(const struct wf_texpr *e)
 
 /* Scripts. */
 
+/* `let PATH = $_v` as Tremor assigns: keys that are missing are created as
+ * records on the way; a value on the way that is not a record is an error. */
 static int let_path(struct cx *c, const struct wf_texpr *t)
 {
 	const char *r = t->lit ? t->lit : "";
@@ -721,9 +726,11 @@ static int let_path(struct cx *c, const struct wf_texpr *t)
 		if (wf_json_escape(c->o, r, strlen(r)))
 			c->nomem = 1;
 	}
+	put(c, "] as $_p | setpath($_p; getpath($_p) | _setin([");
 	for (i = 0; i < t->nkids; i++) {
 		const struct wf_texpr *k = t->kids[i];
-		put(c, ", ");
+		if (i)
+			put(c, ", ");
 		if (k->kind == WF_TE_LIT) {
 			if (!is_json_string_lit(k))
 				return fail(c, k, "only record keys can be assigned, not array elements");
@@ -738,7 +745,9 @@ static int let_path(struct cx *c, const struct wf_texpr *t)
 			put(c, "))");
 		}
 	}
-	put(c, "]");
+	put(c, "]; $_v; ");
+	at(c, t);
+	put(c, "))");
 	return 0;
 }
 
@@ -787,10 +796,11 @@ int wf_troy_jq_script(struct wf_buf *out, const struct wf_troy_script_def *s,
 		*uses |= wf_troy_uses(st->value) | wf_troy_uses(st->target);
 		if ((rc = sub(&c, st->value)))
 			break;
-		put(&c, " as $_v | setpath(");
+		put(&c, " as $_v | ");
 		if ((rc = let_path(&c, st->target)))
 			break;
-		put(&c, last ? "; $_v) | [.meta, $_v]" : "; $_v)");
+		if (last)
+			put(&c, " | [.meta, $_v]");
 		if (st->target->lit && strcmp(st->target->lit, "event") && strcmp(st->target->lit, "$") &&
 		    !local_known(&c, st->target->lit))
 			names[c.nlocals++] = st->target->lit;

@@ -339,7 +339,7 @@ static void scripts(void)
 
 	/* a script that changes the event, then a where on the result */
 	d = pipeline("p", NULL, NULL);
-	script(d, "t", tt_script("t", 2, PATH("event", KEY("seen")), LIT("1"), NULL, ROOT("event")));
+	script(d, "t", tt_script("t", 2, AT(PATH("event", KEY("seen")), 12), LIT("1"), NULL, ROOT("event")));
 	sel(d, ROOT("event"), "in", NULL, "t", 3);
 	sel(d, ROOT("event"), "t", PRESENT(PATH("event", KEY("seen"))), "out", 4);
 	memset(&r, 0, sizeof r);
@@ -349,7 +349,7 @@ static void scripts(void)
 	CHECK_MEM(r.out[0].p, r.out[0].len, "{\"data\":{\"a\":\"x\",\"seen\":1},\"z\":1}\n");
 	/* a string cannot take a key: an error on stderr (err not connected) */
 	CHECK_MEM(r.stderr_text.p, r.stderr_text.len,
-		  "flow-run: pipeline p: Cannot index string with string \"seen\"\n");
+		  "flow-run: pipeline p: t.troy:1:12: cannot assign to \"seen\" in string (not a record)\n");
 	run_free(&r);
 }
 

@@ -392,8 +392,18 @@ static void scripts(void)
 			 PATH("event", KEY("w"))),
 	       "[{\"m\":\"v\",\"ws_server\":{\"peer\":{\"port\":51234}}},true]", 0);
 	/* runtime errors */
-	SCRIPT(tt_script("s", 2, PATH("event", KEY("a"), KEY("b")), LIT("1"), NULL, ROOT("event")),
-	       "error: Cannot index number with string \"b\"", 0);
+	SCRIPT(tt_script("s", 2, AT(PATH("event", KEY("a"), KEY("b")), 9), LIT("1"), NULL, ROOT("event")),
+	       "error: t.troy:1:9: cannot assign to \"b\" in integer (not a record)", 0);
+	/* missing records on the way are made */
+	SCRIPT(tt_script("s", 1, PATH("$", KEY("p"), KEY("q"), PATH("event", KEY("s"))), LIT("[]")),
+	       "[{\"m\":\"v\",\"ws_server\":{\"peer\":{\"port\":51234}},\"p\":{\"q\":{\"hi\":[]}}},[]]",
+	       WF_SCRIPT_META);
+	/* a local assigned into */
+	SCRIPT(tt_script("s", 3, ROOT("y"), REC0(), PATH("y", KEY("k")), LIT("1"), NULL, ROOT("y")),
+	       "[{\"m\":\"v\",\"ws_server\":{\"peer\":{\"port\":51234}}},{\"k\":1}]", 0);
+	/* a whole $ */
+	SCRIPT(tt_script("s", 2, ROOT("$"), REC(KEY("only"), LIT("1")), NULL, ROOT("event")),
+	       "[{\"only\":1}]", WF_SCRIPT_PASS | WF_SCRIPT_META);
 	SCRIPT(tt_script("s", 1, NULL, AT(PATH("event", KEY("zz")), 9)), "error: t.troy:1:9: no key \"zz\" in the record", 0);
 	/* compile errors: an unbound local, a local used before its let,
 	 * assigning to args or to an array element */
