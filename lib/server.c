@@ -446,22 +446,50 @@ static void send_to(struct srv *s, struct conn *c, const struct wf_event *ev, vo
 	}
 }
 
+struct closing {
+	int code;
+	const char *reason;
+};
+
 static void close_one(struct srv *s, struct conn *c, const struct wf_event *ev, void *arg)
+{
+	const struct closing *cl = arg;
+
+	(void)s;
+	(void)ev;
+	wf_ws_close(c->ws, cl->code, cl->reason);
+}
+
+/* A control close event read on stdin: its code must be one an endpoint may
+ * send (RFC 6455 7.4), its reason is cut to the 123 bytes a close frame has
+ * room for, at a character. One for a connection that is gone (ws-listen's
+ * own close event come back) is ignored. */
+static void handle_close(struct srv *s, const struct wf_event *ev, unsigned long lineno)
 {
 	const char *v, *ve;
 	long long code = 1000;
-	struct wf_buf reason;
+	struct closing cl;
+	size_t n;
 
-	(void)s;
-	(void)arg;
-	wf_buf_init(&reason, 123);
-	if (wf_json_get(ev->line, ev->end, "code", &v, &ve))
-		wf_json_int(v, ve, &code);
+	if (wf_json_get(ev->line, ev->end, "code", &v, &ve) && !wf_json_int(v, ve, &code))
+		code = 0;
+	if (!(code >= 1000 && code <= 1003) && !(code >= 1007 && code <= 1011) &&
+	    !(code >= 3000 && code <= 4999)) {
+		wf_err_event(s->cfg->err, ev, wf_env_stream(ev), ev->line, (size_t)(ev->end - ev->line),
+			     "line %lu: not a close code to send", lineno);
+		return;
+	}
+	s->scratch.len = 0;
 	if (wf_json_get(ev->line, ev->end, "reason", &v, &ve) && *v == '"')
-		wf_json_unescape(&reason, v + 1, ve - 1);
-	wf_buf_addc(&reason, 0);
-	wf_ws_close(c->ws, (int)code, reason.p ? reason.p : "");
-	wf_buf_free(&reason);
+		wf_json_unescape(&s->scratch, v + 1, ve - 1);
+	n = s->scratch.len < 123 ? s->scratch.len : 123;
+	while (n && !wf_utf8_valid((const unsigned char *)s->scratch.p, n))
+		n--;
+	s->scratch.len = n;
+	wf_buf_addc(&s->scratch, 0);
+	cl.code = (int)code;
+	cl.reason = s->scratch.p ? s->scratch.p : "";
+	route(s, ev, close_one, &cl);
 }
 
 static void handle_event(struct srv *s, const struct wf_event *ev, unsigned long lineno)
@@ -471,7 +499,7 @@ static void handle_event(struct srv *s, const struct wf_event *ev, unsigned long
 
 	if (ev->kind == WF_CONTROL) {
 		if (ev->control.ve - ev->control.v == 7 && !memcmp(ev->control.v, "\"close\"", 7))
-			route(s, ev, close_one, NULL);
+			handle_close(s, ev, lineno);
 		return;
 	}
 	s->scratch.len = 0;

@@ -227,3 +227,22 @@ slow_peer() {
 @test "--broadcast: a peer slower than stdin holds stdin back; no event is dropped" {
 	slow_peer --broadcast '{"data":"%01000d"}'
 }
+
+@test "a control close event: a code no endpoint may send is an error event; a long reason is cut at a character" {
+	start_server 127.0.0.1:0
+	client A wsc "$URL" recv waitclose
+	PA=$(client_port A)
+	local long
+	long=$(printf 'é%.0s' {1..70})	# 140 bytes
+	send_in "{\"control\":\"close\",\"code\":1005,\"meta\":$(meta_of "$PA")}" \
+		"{\"control\":\"close\",\"code\":\"x\",\"meta\":$(meta_of "$PA")}" \
+		"{\"control\":\"close\",\"code\":5000,\"meta\":$(meta_of "$PA")}" \
+		"{\"data\":\"still open\",\"meta\":$(meta_of "$PA")}" \
+		"{\"control\":\"close\",\"code\":4999,\"reason\":\"$long\",\"meta\":$(meta_of "$PA")}"
+	wait_client A
+	[ "$STATUS" -eq 0 ]
+	[ "$(sed -n 2p "$T/A.out")" = 'text "still open"' ]
+	[ "$(sed -n 3p "$T/A.out")" = "closed 4999 $(printf 'é%.0s' {1..61})" ]
+	stop_server
+	[ "$(sed 1d "$T/err" | cut -d: -f2-3)" = "$(printf ' line %s: not a close code to send\n' 1 2 3)" ]
+}
