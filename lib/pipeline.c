@@ -1229,7 +1229,7 @@ static int open_ports(struct pl *p, char *msg, size_t n)
 				return -EINVAL;
 			}
 		for (j = 0; j < p->nws; j++)
-			if (p->ws[j].w.fd == pt->fd) {
+			if (p->ws[j].w.fd == pt->fd || p->ws[j].fd == pt->fd) {
 				snprintf(msg, n, "pipeline %s: fd %d is both read (port %s) and written (port %s)",
 					 p->alias, pt->fd, pt->name, p->ws[j].name);
 				return -EINVAL;
