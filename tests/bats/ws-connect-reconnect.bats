@@ -215,3 +215,26 @@ EOF
 	head -n 1 "$T/c.errfd"
 	[[ $(head -n 1 "$T/c.errfd") =~ $re ]]
 }
+
+# CPU ticks (1/100 s) the process $1 has used.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+@test "waiting to reconnect does not spin: stdout a file, stdin a pipe whose writer is gone" {
+	PORT=$(free_port)
+	# a pipe, not the fifo: a fifo opened before its writer never says hang-up
+	: | bare "$WF_BIN/ws-connect" -v --retry-interval 200 --retry-growth 1 "ws://127.0.0.1:$PORT/" \
+		>"$T/c.out" 2>"$T/c.err" &
+	WSC=$!
+	PIDS+=("$WSC")
+	WSC_T0=$(now_ms)
+	wait_until at_least "$T/c.err" "retrying in 200 ms" 1
+	local t0 t1
+	t0=$(ticks "$WSC")
+	wait_until at_least "$T/c.err" "retrying in 200 ms" 6
+	t1=$(ticks "$WSC")
+	echo "$((t1 - t0)) ticks of CPU in 1 s of waiting"
+	[ $((t1 - t0)) -lt 20 ]
+	kill -TERM "$WSC"
+	wait_wsc
+	[ "$STATUS" -eq 0 ]
+}
