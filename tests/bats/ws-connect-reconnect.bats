@@ -27,12 +27,14 @@ count() { grep -cF -- "$2" "$1" 2>/dev/null || true; }
 at_least() { [ "$(count "$1" "$2")" -ge "$3" ]; }
 
 @test "none: a connection lost without a close frame is tried once more after 1 s; that failing, exit 1" {
-	peer py recv drop
+	peer py recv unlisten drop
 	start_wsc -v "$URL"
-	to_wsc '{"data":"a"}'
-	wait_until has_line "$T/peer.out" dropped
+	wait_until has_text "$T/c.err" "connected to"
+	# t0 before the event that makes the server drop: the wait comes after
 	local t0
 	t0=$(now_ms)
+	to_wsc '{"data":"a"}'
+	wait_until has_line "$T/peer.out" dropped
 	stop_peer
 	wait_wsc
 	local took=$(($(now_ms) - t0))
@@ -45,7 +47,7 @@ ws-connect: connecting to $URL
 ws-connect: connection lost: no close frame from the server; reconnecting failed: connect: Connection refused
 EOF
 	echo "exit $took ms after the drop"
-	[ "$took" -ge 950 ]
+	[ "$took" -ge 1000 ]
 	[ "$took" -lt 2500 ]
 }
 
@@ -152,12 +154,13 @@ EOF
 }
 
 @test "retry: after a lost connection, up to --retry-max reconnect attempts (waits 100, 200, 400 ms), then exit 1" {
-	peer py recv drop
+	peer py recv unlisten drop
 	start_wsc -v --retry-interval 100 --retry-growth 2 --retry-max 3 --no-retry-randomized "$URL"
-	to_wsc '{"data":"a"}'
-	wait_until has_line "$T/peer.out" dropped
+	wait_until has_text "$T/c.err" "connected to"
 	local t0
 	t0=$(now_ms)
+	to_wsc '{"data":"a"}'
+	wait_until has_line "$T/peer.out" dropped
 	stop_peer
 	wait_wsc
 	local took=$(($(now_ms) - t0))
@@ -172,7 +175,7 @@ ws-connect: connecting to $URL
 ws-connect: giving up after 3 attempts: connect: Connection refused
 EOF
 	echo "exit $took ms after the drop"
-	[ "$took" -ge 650 ]
+	[ "$took" -ge 700 ]
 	[ "$took" -lt 1700 ]
 }
 

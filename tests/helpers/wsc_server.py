@@ -23,6 +23,8 @@ result on stdout (flushed):
     close[:CODE[:R]]  close; print `closed CODE REASON` (the client's answer)
     waitclose         wait for the client to close: `closed CODE REASON`
     drop              abort the TCP connection, no close frame: `dropped`
+    unlisten          stop listening (new connections are refused), leaving
+                      this one open: `unlistened`
     sleep:MS          wait
     then              the commands after it are for the next connections
                       (the last group goes on for every later one)
@@ -46,6 +48,9 @@ import ssl
 import sys
 
 import websockets
+
+
+LISTENER = [None]
 
 
 def out(*a):
@@ -113,6 +118,9 @@ async def script(ws, cmds):
                 ws.transport.abort()
                 out("dropped")
                 return
+            elif name == "unlisten":
+                LISTENER[0].server.close()
+                out("unlistened")
             elif name == "sleep":
                 await asyncio.sleep(int(arg) / 1000)
             else:
@@ -163,6 +171,7 @@ async def main():
         kw["process_request"] = refuse
     server = await websockets.serve(handler, "127.0.0.1",
                                     int(opts["port"]), **kw)
+    LISTENER[0] = server
     out("listening", server.sockets[0].getsockname()[1])
     await asyncio.Future()
 
