@@ -76,3 +76,54 @@ clean:
 
 .PHONY: all units check lint-man demo bench install clean
 .SECONDARY: $(LIB_OBJ)
+
+# Fuzzing (tests/fuzz): `make fuzz` builds each target with clang's libFuzzer
+# and ASan+UBSan against the library sources and runs it FUZZ_SECONDS over
+# its seed corpus (tests/fuzz/corpus/T) and the regressions
+# (tests/fuzz/regressions/T); what it finds stays in build/fuzz/corpus/T,
+# crashes in build/fuzz/crashes/. `make check` runs every corpus and
+# regression input through the same targets linked with tests/fuzz/replay.c.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_B        = build/fuzz
+FUZZ_FLAGS    = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC      = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TARGETS  = $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_BINS     = $(FUZZ_TARGETS:%=$(FUZZ_B)/bin/%)
+FUZZ_LIB_OBJ  = $(LIB_SRC:lib/%.c=$(FUZZ_B)/lib/%.o)
+REPLAYS       = $(FUZZ_TARGETS:%=$(B)/fuzz/%)
+
+$(FUZZ_B)/lib/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 -c -o $@ $<
+
+$(FUZZ_B)/libwsflow.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_B)/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_B)/libwsflow.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 -o $@ $< $(FUZZ_B)/libwsflow.a $(LDLIBS)
+
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/replay.c $(B)/libwsflow.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) $(WARN) -std=gnu11 $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(B)/libwsflow.a $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_B)/corpus/$$t $(FUZZ_B)/crashes; \
+		reg=; [ -d tests/fuzz/regressions/$$t ] && reg=tests/fuzz/regressions/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		$(FUZZ_B)/bin/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_B)/crashes/$$t- $(FUZZ_B)/corpus/$$t tests/fuzz/corpus/$$t $$reg \
+			2>$(FUZZ_B)/$$t.log || { tail -n 60 $(FUZZ_B)/$$t.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|^Done [0-9]+ runs' $(FUZZ_B)/$$t.log | tr '\n' ' '; echo; \
+	done
+
+# The corpus and regression inputs, replayed by tests/bats/fuzz-regressions.bats.
+fuzz-replay: $(REPLAYS)
+check: fuzz-replay
+
+.PHONY: fuzz fuzz-build fuzz-replay
