@@ -485,7 +485,7 @@ static int key_cmp(struct cctx *c, const struct mem *a, const struct mem *b)
 		return 0;
 	la = c->t1.len;
 	lb = c->t2.len;
-	r = memcmp(c->t1.p, c->t2.p, la < lb ? la : lb);
+	r = la && lb ? memcmp(c->t1.p, c->t2.p, la < lb ? la : lb) : 0;	/* an empty key's p is NULL */
 	return r ? r : (la > lb) - (la < lb);
 }
 
