@@ -155,21 +155,12 @@ int wf_env_payload(const struct wf_event *ev, struct wf_buf *out, int *binary)
 	return wf_buf_add(out, ev->data.v, (size_t)(ev->data.ve - ev->data.v));
 }
 
-int wf_env_b64(struct wf_buf *out, const char *s, const char *se)
+/* Decode base64 text s..se (no escapes) and append it to out. */
+static int b64_text(struct wf_buf *out, const char *s, const char *se)
 {
-	struct wf_buf t;
 	long n;
 	int rc;
 
-	if (memchr(s, '\\', (size_t)(se - s))) {
-		/* "\/" is a '/' too: decode what the string stands for */
-		wf_buf_init(&t, (size_t)(se - s));
-		rc = wf_json_unescape(&t, s, se);
-		if (!rc)
-			rc = wf_env_b64(out, t.p, t.p + t.len);
-		wf_buf_free(&t);
-		return rc;
-	}
 	if ((rc = wf_buf_reserve(out, wf_b64_declen((size_t)(se - s)))))
 		return rc;
 	n = wf_b64_decode(s, (size_t)(se - s), (unsigned char *)out->p + out->len);
@@ -177,6 +168,23 @@ int wf_env_b64(struct wf_buf *out, const char *s, const char *se)
 		return -EINVAL;
 	out->len += (size_t)n;
 	return 0;
+}
+
+int wf_env_b64(struct wf_buf *out, const char *s, const char *se)
+{
+	struct wf_buf t;
+	int rc;
+
+	if (!memchr(s, '\\', (size_t)(se - s)))
+		return b64_text(out, s, se);
+	/* "\/" is a '/' too: decode what the string stands for, once (what
+	 * it stands for is not a JSON string: a '\\' in it is not base64) */
+	wf_buf_init(&t, (size_t)(se - s));
+	rc = wf_json_unescape(&t, s, se);
+	if (!rc)
+		rc = b64_text(out, t.p, t.p + t.len);
+	wf_buf_free(&t);
+	return rc;
 }
 
 long long wf_env_stream(const struct wf_event *ev)
