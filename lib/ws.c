@@ -43,6 +43,7 @@ struct wf_ws {
 	int bad_frame;		/* a header wslay would fail without 1002 */
 	int wr_shut;		/* refusing: our side is shut down */
 	int tls_hello;		/* server: the client's first byte was TLS's */
+	int lingering;		/* failed: our close is out, reading to EOF */
 	int eof;		/* the peer closed its side, or a read failed */
 	int paused;
 	int above_high;		/* queue went above queue_high */
@@ -474,8 +475,8 @@ static void check_done(struct wf_ws *ws)
 
 	if (ws->st == S_DEAD || !c)
 		return;
-	if (wslay_event_get_close_sent(c) && (wslay_event_get_close_received(c) ||
-					      !wslay_event_get_read_enabled(c) || ws->eof)) {
+	if (wslay_event_get_close_sent(c) && (ws->ooff == ws->obuf.len || ws->eof) &&
+	    (wslay_event_get_close_received(c) || !wslay_event_get_read_enabled(c) || ws->eof)) {
 		if (ws->code_rx) {
 			ws->end.code = ws->code_rx;
 			snprintf(ws->end.reason, sizeof ws->end.reason, "%s", ws->reason_rx);
@@ -485,6 +486,19 @@ static void check_done(struct wf_ws *ws)
 				ws->end.code = 1005;
 			if (!wslay_event_get_read_enabled(c) && !wslay_event_get_close_received(c))
 				set_why(ws, "%s", code_why(ws->end.code));
+		}
+		if (!wslay_event_get_close_received(c) && !ws->eof) {
+			/* we failed the connection: end our side and read what the
+			 * peer still sends until it leaves, lest its unread bytes
+			 * reset the connection before it has read our close */
+			if (!ws->lingering) {
+				ws->lingering = 1;
+				if (ws->use_tls)
+					wf_tls_bye(&ws->tls);
+				shutdown(ws->fd, SHUT_WR);
+				wf_timer_start(ws->e->loop, &ws->timer, ws->cfg->close_ms);
+			}
+			return;
 		}
 		/* the TCP side: our close is out; a server closes first (RFC 6455 7.1.1) */
 		ws_die(ws);

@@ -178,3 +178,19 @@ EOF
 	fresh_works
 	[ "$(errs | wc -l)" -eq 1 ]
 }
+
+@test "frames that come one byte at a time: good ones are events, a bad header still closes with 1002" {
+	start_server 127.0.0.1:0
+	bad "$(printf '%s\n' 101 'frame 10 1 6869' 'close 1000 ' eof)" hs frame:text=dripped,drip=1 \
+		frame:fin=0,len=130,drip=1 frame:op=9,text=hi,drip=1 frame:op=0,len=70000,enc=64 \
+		read frame:op=8,hex=03e8,drip=1 readclose
+	bad "$(printf '%s\n' 101 'close 1002 ' eof)" hs frame:text=ok,drip=1 frame:op=9,len=126,drip=1 readclose
+	bad "$(printf '%s\n' 101 'close 1002 ' eof)" hs frame:enc=16,len=100,drip=1 readclose
+	stop_server
+	[ "$(grep -c '^{"data":"dripped",' "$T/out")" -eq 1 ]
+	[ "$(grep -c '^{"data":"ok",' "$T/out")" -eq 1 ]
+	[ "$(grep '"stream":1}' "$T/out" | sed -n 2p | cut -c1-9)" = '{"data":"' ]
+	[ "$(grep -o 'x*' "$T/out" | awk '{ if (length > n) n = length } END { print n }')" -eq 70130 ]
+	[ "$(errs)" = "$(printf '%s\n' 'ws-listen: PEER: connection closed: protocol error' \
+		'ws-listen: PEER: connection closed: protocol error')" ]
+}

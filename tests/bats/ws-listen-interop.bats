@@ -142,3 +142,20 @@ big() {
 	[[ ${lines[0]} == "open "*" " ]]
 	[ "${lines[1]}" = 'text "y"' ]
 }
+
+@test "python3-websockets and node-ws: a message over --max-message is answered with 1009 while it is still coming" {
+	start_server --max-message 1000 127.0.0.1:0
+	head -c 4194304 /dev/zero | tr '\0' y >"$T/4m.txt"
+	run wsc "$URL" "textfile:$T/4m.txt" recv
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${lines[1]}" = "closed 1009 " ]
+	run nodec "$URL" "textfile:$T/4m.txt" recv
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "${lines[1]}" = "closed 1009 " ]
+	run wsc "$URL" "text:small enough"
+	[ "$status" -eq 0 ]
+	stop_server
+	[ "$(cat "$T/out" | cut -c1-25)" = '{"data":"small enough","m' ]
+}

@@ -15,7 +15,8 @@ Connects to 127.0.0.1:PORT and runs each CMD in order:
     sendhex:HEX     send raw bytes
     frame:K=V,...   send a frame; keys: fin (1), rsv (0..7, 0), op (1),
                     mask (1), text=STR or hex=HEX (payload), len=N (a payload
-                    of N bytes 'x'), enc=16|64 (force that length encoding)
+                    of N bytes 'x'), enc=16|64 (force that length encoding),
+                    drip=1 (one byte per write, 2 ms apart)
     http            read an HTTP answer head and body: the status line, then
                     `header NAME VALUE` for Allow, Sec-WebSocket-Version and
                     Connection, `body LINE` for each body line, then `eof`
@@ -224,7 +225,14 @@ def main():
             elif name == "sendhex":
                 c.s.sendall(bytes.fromhex(arg))
             elif name == "frame":
-                c.s.sendall(make_frame(arg))
+                f = make_frame(arg)
+                if "drip=1" in arg.split(","):
+                    c.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    for b in f:
+                        c.s.sendall(bytes([b]))
+                        time.sleep(0.002)
+                else:
+                    c.s.sendall(f)
             elif name == "http":
                 show_http(c, *read_head(c))
             elif name == "read":
@@ -273,4 +281,5 @@ def main():
         sys.exit(1)
 
 
-main()
+if __name__ == "__main__":
+    main()
