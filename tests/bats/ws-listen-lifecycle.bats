@@ -210,8 +210,8 @@ EOF
 }
 
 @test "--ping-interval/--ping-timeout drop a peer that never answers; a python client stays" {
-	start_server --stream-events --ping-interval 150 --ping-timeout 200 127.0.0.1:0
-	client good wsc "$URL" hold:1200 text:alive
+	start_server --stream-events --ping-interval 200 --ping-timeout 400 127.0.0.1:0
+	client good wsc "$URL" hold:1500 text:alive
 	client mute raw "$PORT" hs pings
 	wait_client mute
 	[ "$STATUS" -eq 0 ]
