@@ -49,7 +49,9 @@ static int json_decode(struct wf_filter *f, const struct wf_event *ev)
 	o = wf_filter_begin(f, ev, m, key, &mark);
 	if (!o)
 		return -ENOBUFS;
-	rc = wf_json_compact(o, p, p + n, c->sorted, &jerr);
+	/* the unescaped contents of a validated string are valid UTF-8 */
+	rc = wf_json_compact_ex(o, p, p + n, (c->sorted ? WF_JSON_SORTED : 0) |
+				(binary ? 0 : WF_JSON_UTF8), NULL, &jerr);
 	if (rc != 1) {
 		wf_filter_abort(f, mark);
 		if (rc < 0)
@@ -70,16 +72,16 @@ static int json_encode(struct wf_filter *f, const struct wf_event *ev)
 
 	if (ev->kind == WF_BYTES)
 		return wf_filter_pass(f, ev);
-	c->a.len = 0;
-	rc = wf_json_compact(&c->a, ev->data.v, ev->data.ve, c->sorted, &jerr);
-	if (rc != 1)
-		return rc < 0 ? rc : -EINVAL;	/* validated by the envelope reader */
 	o = wf_filter_begin(f, ev, &ev->data, NULL, &mark);
 	if (!o)
 		return -ENOBUFS;
-	if ((rc = wf_json_escape(o, c->a.p, c->a.len))) {
+	/* data was validated by the envelope reader; its compact text is
+	 * escaped straight into the output */
+	rc = wf_json_compact_ex(o, ev->data.v, ev->data.ve, WF_JSON_VALID | WF_JSON_STRING |
+				(c->sorted ? WF_JSON_SORTED : 0), &c->a, &jerr);
+	if (rc != 1) {
 		wf_filter_abort(f, mark);
-		return rc;
+		return rc < 0 ? rc : -EINVAL;
 	}
 	return wf_filter_end(f, ev, &ev->data, NULL, mark);
 }

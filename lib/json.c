@@ -12,28 +12,93 @@
 
 #define FAIL(where, text) do { if (err) { err->at = (where); err->msg = (text); } return NULL; } while (0)
 
-/* A bit per byte of p[0..32) that is '"', '\\', a control or >= 0x80. */
-static inline uint32_t special32(const char *p)
+/* A bit per byte of p[0..32) that is '"', '\\', a control or, with high,
+ * >= 0x80. */
+static inline __attribute__((always_inline)) uint32_t special32(const char *p, int high)
 {
 #ifdef __SSE2__
 	const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
 	__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
 	__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
 	/* signed: bytes >= 0x80 are negative, so below 0x20 too */
-	__m128i m0 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v0, q), _mm_cmpeq_epi8(v0, b)),
-				  _mm_cmplt_epi8(v0, sp));
-	__m128i m1 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v1, q), _mm_cmpeq_epi8(v1, b)),
-				  _mm_cmplt_epi8(v1, sp));
+	__m128i c0 = _mm_cmplt_epi8(v0, sp), c1 = _mm_cmplt_epi8(v1, sp);
+	__m128i m0, m1;
+
+	if (!high) {
+		c0 = _mm_andnot_si128(_mm_cmplt_epi8(v0, _mm_setzero_si128()), c0);
+		c1 = _mm_andnot_si128(_mm_cmplt_epi8(v1, _mm_setzero_si128()), c1);
+	}
+	m0 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v0, q), _mm_cmpeq_epi8(v0, b)), c0);
+	m1 = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v1, q), _mm_cmpeq_epi8(v1, b)), c1);
 	return (uint32_t)_mm_movemask_epi8(m0) | (uint32_t)_mm_movemask_epi8(m1) << 16;
 #else
 	uint32_t bits = 0;
 	unsigned i;
 	for (i = 0; i < 32; i++) {
 		unsigned char c = (unsigned char)p[i];
-		if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
+		if (c == '"' || c == '\\' || c < 0x20 || (high && c >= 0x80))
 			bits |= (uint32_t)1 << i;
 	}
 	return bits;
+#endif
+}
+
+/* A bit per byte of p[0..32) that is '"' or '\\'. */
+static inline uint32_t quote32(const char *p)
+{
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\');
+	__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+	__m128i m0 = _mm_or_si128(_mm_cmpeq_epi8(v0, q), _mm_cmpeq_epi8(v0, b));
+	__m128i m1 = _mm_or_si128(_mm_cmpeq_epi8(v1, q), _mm_cmpeq_epi8(v1, b));
+	return (uint32_t)_mm_movemask_epi8(m0) | (uint32_t)_mm_movemask_epi8(m1) << 16;
+#else
+	uint32_t bits = 0;
+	unsigned i;
+	for (i = 0; i < 32; i++)
+		if (p[i] == '"' || p[i] == '\\')
+			bits |= (uint32_t)1 << i;
+	return bits;
+#endif
+}
+
+/* The bytes of p[0..32) by kind, a bit each: backslashes, quotes,
+ * controls (below 0x20) and high bytes (>= 0x80). */
+struct kinds {
+	uint32_t b, q, c, h;
+};
+
+static inline __attribute__((always_inline)) void classify32(const char *p, struct kinds *k)
+{
+#ifdef __SSE2__
+	const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+	__m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+
+	k->b = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, b)) |
+	       (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v1, b)) << 16;
+	k->q = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v0, q)) |
+	       (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v1, q)) << 16;
+	k->h = (uint32_t)_mm_movemask_epi8(v0) | (uint32_t)_mm_movemask_epi8(v1) << 16;
+	/* signed: high bytes are below 0x20 too */
+	k->c = ((uint32_t)_mm_movemask_epi8(_mm_cmplt_epi8(v0, sp)) |
+		(uint32_t)_mm_movemask_epi8(_mm_cmplt_epi8(v1, sp)) << 16) & ~k->h;
+#else
+	unsigned i;
+	k->b = k->q = k->c = k->h = 0;
+	for (i = 0; i < 32; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		uint32_t bit = (uint32_t)1 << i;
+		if (ch == '\\')
+			k->b |= bit;
+		else if (ch == '"')
+			k->q |= bit;
+		else if (ch < 0x20)
+			k->c |= bit;
+		else if (ch >= 0x80)
+			k->h |= bit;
+	}
 #endif
 }
 
@@ -109,19 +174,71 @@ static inline const char *string_special(const char *q, const char *e, const cha
 	return q + k;
 }
 
-const char *wf_json_string(const char *p, const char *e, int *esc, struct wf_json_err *err)
+/* The string scanner; with utf8 0 the text is known to be valid UTF-8. */
+static inline __attribute__((always_inline)) const char *
+scan_string(const char *p, const char *e, int *esc, struct wf_json_err *err, int utf8)
 {
 	const char *start = p;
 
 	p++;
 	*esc = 0;
-	/* 32 bytes at a time; every special byte of a block is handled from
-	 * its mask, the block is loaded again only when a sequence crosses it */
+	/* 32 bytes at a time. A block whose backslashes stand apart, all
+	 * followed by a valid simple escape, takes its closing quote from the
+	 * masks and checks only its UTF-8 sequences one by one; any other
+	 * block handles each special byte in turn (the errors come from there) */
 	while (e - p >= 32) {
-		uint32_t bits = special32(p);
-		const char *q;
+		struct kinds k;
+		uint32_t bits, escd, end, before, x;
+		const char *q, *next;
 		size_t i;
 
+		classify32(p, &k);
+		if (!(k.b | k.q | k.c | (utf8 ? k.h : 0))) {
+			p += 32;
+			continue;
+		}
+		if (k.b & (k.b << 1))
+			goto each;	/* runs of backslashes */
+		escd = k.b << 1;	/* the bytes escaped (within the block) */
+		end = k.q & ~escd;
+		before = end ? (end & -end) - 1 : ~(uint32_t)0;
+		if (k.c & before)
+			goto each;
+		/* escaped bytes other than quotes must be simple escapes */
+		for (x = escd & ~k.q & before; x; x &= x - 1)
+			if (esc_tab[(unsigned char)p[__builtin_ctz(x)]] <= 1)
+				goto each;
+		next = p + 32;
+		if (!end && (k.b >> 31)) {
+			/* the last byte escapes the first of the next block */
+			if (e - p < 33 || esc_tab[(unsigned char)p[32]] <= 1)
+				goto each;
+			next = p + 33;
+		}
+		if (utf8 && (x = k.h & before)) {
+			/* x holds lead and continuation bytes: each sequence
+			 * clears its own bits */
+			while (x) {
+				size_t len;
+				i = (size_t)__builtin_ctz(x);
+				len = utf8_len(p + i, e);
+				if (!len)
+					goto each;
+				if (i + len >= 32) {
+					next = p + i + len;	/* cannot meet a quote or backslash */
+					break;
+				}
+				x &= ~(uint32_t)0 << (i + len);
+			}
+		}
+		if (k.b & before)
+			*esc = 1;
+		if (end)
+			return p + __builtin_ctz(end) + 1;
+		p = next;
+		continue;
+each:
+		bits = k.b | k.q | k.c | (utf8 ? k.h : 0);
 		while (bits) {
 			q = p + __builtin_ctz(bits);
 			if (*q == '"')
@@ -140,7 +257,7 @@ const char *wf_json_string(const char *p, const char *e, int *esc, struct wf_jso
 		unsigned char c = (unsigned char)*p;
 		if (c == '"')
 			return p + 1;
-		if (c == '\\' || c < 0x20 || c >= 0x80) {
+		if (c == '\\' || c < 0x20 || (utf8 && c >= 0x80)) {
 			p = string_special(p, e, start, esc, err);
 			if (!p)
 				return NULL;
@@ -149,6 +266,144 @@ const char *wf_json_string(const char *p, const char *e, int *esc, struct wf_jso
 		}
 	}
 	FAIL(start, "unterminated string");
+}
+
+static __attribute__((noinline)) const char *
+string_any(const char *p, const char *e, int *esc, struct wf_json_err *err)
+{
+	return scan_string(p, e, esc, err, 1);
+}
+
+static __attribute__((noinline)) const char *
+string_known_utf8(const char *p, const char *e, int *esc, struct wf_json_err *err)
+{
+	return scan_string(p, e, esc, err, 0);
+}
+
+/* Most strings are short and plain: their closing quote is the first
+ * special byte of the 32 after the opening one. That case costs no call. */
+static inline __attribute__((always_inline)) const char *
+string_inline(const char *p, const char *e, int *esc, struct wf_json_err *err, int utf8)
+{
+	if (e - p > 32) {
+		uint32_t bits = special32(p + 1, utf8);
+		if (bits && p[1 + __builtin_ctz(bits)] == '"') {
+			*esc = 0;
+			return p + 2 + __builtin_ctz(bits);
+		}
+	}
+	return utf8 ? string_any(p, e, esc, err) : string_known_utf8(p, e, esc, err);
+}
+
+const char *wf_json_string(const char *p, const char *e, int *esc, struct wf_json_err *err)
+{
+	return string_inline(p, e, esc, err, 1);
+}
+
+/* wf_json_string for text known to be valid UTF-8. */
+static inline const char *string_utf8(const char *p, const char *e, int *esc, struct wf_json_err *err)
+{
+	return string_inline(p, e, esc, err, 0);
+}
+
+static inline int is_ws(char ch)
+{
+	return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
+}
+
+/* p at white space: the first byte after the run. */
+static const char *ws_run(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	while (e - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+						      _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+					 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+						      _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
+		unsigned bits = ~(unsigned)_mm_movemask_epi8(m) & 0xffff;
+		if (bits)
+			return p + __builtin_ctz(bits);
+		p += 16;
+	}
+#endif
+	while (p < e && is_ws(*p))
+		p++;
+	return p;
+}
+
+/* wf_json_ws, with long runs (indentation) 16 bytes at a time. */
+static inline const char *ws(const char *p, const char *e)
+{
+	return p < e && is_ws(*p) ? ws_run(p, e) : p;
+}
+
+/* The first byte at or after p that is not a digit. */
+static inline const char *digits(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	while (e - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i m = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+					  _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+		unsigned bits = ~(unsigned)_mm_movemask_epi8(m) & 0xffff;
+		if (bits)
+			return p + __builtin_ctz(bits);
+		p += 16;
+	}
+#endif
+	while (p < e && *p >= '0' && *p <= '9')
+		p++;
+	return p;
+}
+
+/* The end of a string in validated text: only quotes and backslashes count. */
+static const char *valid_string(const char *p, const char *e, int *esc)
+{
+	p++;
+	*esc = 0;
+	while (e - p >= 32) {
+		uint32_t bits = quote32(p);
+		size_t i = 32;
+
+		while (bits) {
+			i = (size_t)__builtin_ctz(bits);
+			if (p[i] == '"')
+				return p + i + 1;
+			*esc = 1;
+			i += 2;
+			if (i >= 32)
+				break;
+			bits &= ~(uint32_t)0 << i;
+		}
+		p += bits ? i : 32;
+	}
+	while (p < e) {
+		if (*p == '"')
+			return p + 1;
+		if (*p == '\\')
+			*esc = 1, p++;
+		p++;
+	}
+	return e;
+}
+
+/* The end of a number or literal in validated text. */
+static const char *valid_scalar(const char *p, const char *e)
+{
+	switch (*p) {
+	case 't': case 'n':
+		return p + 4;
+	case 'f':
+		return p + 5;
+	}
+	for (;;) {
+		p = digits(p, e);
+		if (p < e && (*p == '-' || *p == '+' || *p == '.' || *p == 'e' || *p == 'E'))
+			p++;
+		else
+			return p;
+	}
 }
 
 static const char *number_end(const char *p, const char *e, struct wf_json_err *err)
@@ -162,14 +417,12 @@ static const char *number_end(const char *p, const char *e, struct wf_json_err *
 	if (*p == '0')
 		p++;
 	else
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
+		p = digits(p, e);
 	if (p < e && *p == '.') {
 		p++;
 		if (p >= e || *p < '0' || *p > '9')
 			FAIL(s, "bad number");
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
+		p = digits(p, e);
 	}
 	if (p < e && (*p == 'e' || *p == 'E')) {
 		p++;
@@ -177,23 +430,40 @@ static const char *number_end(const char *p, const char *e, struct wf_json_err *
 			p++;
 		if (p >= e || *p < '0' || *p > '9')
 			FAIL(s, "bad number");
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
+		p = digits(p, e);
 	}
 	return p;
 }
 
 static const char *literal_end(const char *p, const char *e, struct wf_json_err *err)
 {
-	static const char *const lits[] = { "true", "false", "null" };
-	size_t i;
+	size_t n = (size_t)(e - p);
 
-	for (i = 0; i < 3; i++) {
-		size_t n = strlen(lits[i]);
-		if ((size_t)(e - p) >= n && !memcmp(p, lits[i], n))
-			return p + n;
+	switch (*p) {
+	case 't':
+		if (n >= 4 && !memcmp(p, "true", 4))
+			return p + 4;
+		break;
+	case 'f':
+		if (n >= 5 && !memcmp(p, "false", 5))
+			return p + 5;
+		break;
+	case 'n':
+		if (n >= 4 && !memcmp(p, "null", 4))
+			return p + 4;
+		break;
 	}
 	FAIL(p, "unexpected character");
+}
+
+/* A value that is not an object or array: a number or a literal. */
+static inline const char *scalar_end(const char *p, const char *e, struct wf_json_err *err)
+{
+	if (p >= e)
+		FAIL(p, "unexpected end of input");
+	if (*p == '-' || (*p >= '0' && *p <= '9'))
+		return number_end(p, e, err);
+	return literal_end(p, e, err);
 }
 
 static const char *skip(const char *p, const char *e, int depth, struct wf_json_err *err)
@@ -204,34 +474,40 @@ static const char *skip(const char *p, const char *e, int depth, struct wf_json_
 		FAIL(p, "unexpected end of input");
 	switch (*p) {
 	case '"':
-		return wf_json_string(p, e, &esc, err);
+		return string_inline(p, e, &esc, err, 1);
 	case '{':
 	case '[': {
 		char close = *p == '{' ? '}' : ']';
 		int obj = *p == '{';
 		if (depth >= WF_JSON_MAX_DEPTH)
 			FAIL(p, "nested too deeply");
-		p = wf_json_ws(p + 1, e);
+		p = ws(p + 1, e);
 		if (p < e && *p == close)
 			return p + 1;
 		for (;;) {
 			if (obj) {
 				if (p >= e || *p != '"')
 					FAIL(p, "expected a string key");
-				p = wf_json_string(p, e, &esc, err);
+				p = string_inline(p, e, &esc, err, 1);
 				if (!p)
 					return NULL;
-				p = wf_json_ws(p, e);
+				p = ws(p, e);
 				if (p >= e || *p != ':')
 					FAIL(p, "expected ':'");
-				p = wf_json_ws(p + 1, e);
+				p = ws(p + 1, e);
 			}
-			p = skip(p, e, depth + 1, err);
+			/* scalars here, only containers by recursion */
+			if (p < e && *p == '"')
+				p = string_inline(p, e, &esc, err, 1);
+			else if (p < e && (*p == '{' || *p == '['))
+				p = skip(p, e, depth + 1, err);
+			else
+				p = scalar_end(p, e, err);
 			if (!p)
 				return NULL;
-			p = wf_json_ws(p, e);
+			p = ws(p, e);
 			if (p < e && *p == ',') {
-				p = wf_json_ws(p + 1, e);
+				p = ws(p + 1, e);
 				continue;
 			}
 			if (p < e && *p == close)
@@ -239,11 +515,8 @@ static const char *skip(const char *p, const char *e, int depth, struct wf_json_
 			FAIL(p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
 		}
 	}
-	case '-': case '0': case '1': case '2': case '3': case '4':
-	case '5': case '6': case '7': case '8': case '9':
-		return number_end(p, e, err);
 	default:
-		return literal_end(p, e, err);
+		return scalar_end(p, e, err);
 	}
 }
 
@@ -292,15 +565,40 @@ int wf_json_unescape(struct wf_buf *out, const char *s, const char *se)
 		while (se - s >= 16) {
 			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
 			unsigned bits = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+			unsigned i, k, next;
 			_mm_storeu_si128((__m128i *)(void *)o, v);
-			if (bits) {
-				unsigned i = (unsigned)__builtin_ctz(bits);
+			if (!bits) {
+				s += 16;
+				o += 16;
+				continue;
+			}
+			if (se - s < 48) {
+				i = (unsigned)__builtin_ctz(bits);
 				s += i;
 				o += i;
 				goto escape;
 			}
-			s += 16;
-			o += 16;
+			/* the simple escapes of a block in place: each one's byte,
+			 * then the input after it stored again (k bytes behind) */
+			k = 0;
+			next = 16;
+			do {
+				i = (unsigned)__builtin_ctz(bits);
+				if (s[i + 1] == 'u') {
+					s += i;
+					o += i - k;
+					goto escape;
+				}
+				o[i - k] = (char)esc_tab[(unsigned char)s[i + 1]];
+				_mm_storeu_si128((__m128i *)(void *)(o + i - k + 1),
+						 _mm_loadu_si128((const __m128i *)(const void *)(s + i + 2)));
+				k++;
+				bits &= ~(3u << i);	/* an escaped backslash is no escape */
+				if (i + 2 > next)
+					next = i + 2;
+			} while (bits);
+			s += next;
+			o += next - k;
 		}
 #endif
 		bs = memchr(s, '\\', (size_t)(se - s));
@@ -353,20 +651,20 @@ static inline int needs_escape(unsigned char c)
 	return c < 0x20 || c == '"' || c == '\\';
 }
 
-int wf_json_escape(struct wf_buf *out, const char *p, size_t n)
+/* Append p[0..n) escaped as the contents of a JSON string. */
+static int escape_body(struct wf_buf *out, const char *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *e = p + n;
 	char *o;
 	/* Invariant: from o on there is room for the rest of the input as it
-	 * is and the closing quote, so a 16-byte store of a whole block fits;
-	 * each escape (up to 6 bytes for one) reserves again. */
-	int rc = wf_buf_reserve(out, n + 2);
+	 * is, so a 16-byte store of a whole block fits; each escape (up to 6
+	 * bytes for one) reserves again. */
+	int rc = wf_buf_reserve(out, n);
 
 	if (rc)
 		return rc;
 	o = out->p + out->len;
-	*o++ = '"';
 	for (;;) {
 		unsigned char c;
 #ifdef __SSE2__
@@ -375,18 +673,49 @@ int wf_json_escape(struct wf_buf *out, const char *p, size_t n)
 			/* controls: below 0x20 and not negative (>= 0x80) */
 			__m128i ctl = _mm_and_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
 						    _mm_cmpgt_epi8(v, _mm_set1_epi8(-1)));
-			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-							      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))), ctl);
-			unsigned bits = (unsigned)_mm_movemask_epi8(m);
-			_mm_storeu_si128((__m128i *)(void *)o, v);
-			if (bits) {
-				unsigned i = (unsigned)__builtin_ctz(bits);
-				p += i;
-				o += i;
-				goto found;
+			__m128i qb = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+						  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+			unsigned bits = (unsigned)_mm_movemask_epi8(qb), ctlbits, i, k;
+
+			if (!bits || _mm_movemask_epi8(ctl) || e - p < 32) {
+				ctlbits = (unsigned)_mm_movemask_epi8(ctl);
+				bits |= ctlbits;
+				_mm_storeu_si128((__m128i *)(void *)o, v);
+				if (bits) {
+					i = (unsigned)__builtin_ctz(bits);
+					p += i;
+					o += i;
+					goto found;
+				}
+				p += 16;
+				o += 16;
+				continue;
 			}
+			/* only quotes and backslashes: each gets its backslash in
+			 * place, then the input from it is stored again after
+			 * (k bytes ahead); room for the rest and one per escape */
+			if (out->cap - (size_t)(o - out->p) < (size_t)(e - p) + 16) {
+				unsigned x = bits - ((bits >> 1) & 0x5555);
+				x = (x & 0x3333) + ((x >> 2) & 0x3333);
+				x = (x + (x >> 4)) & 0x0f0f;
+				x = (x + (x >> 8)) & 0x1f;	/* the number of escapes */
+				out->len = (size_t)(o - out->p);
+				if ((rc = wf_buf_reserve(out, (size_t)(e - p) + x)))
+					return rc;
+				o = out->p + out->len;
+			}
+			_mm_storeu_si128((__m128i *)(void *)o, v);
+			k = 0;
+			do {
+				i = (unsigned)__builtin_ctz(bits);
+				o[i + k] = '\\';
+				_mm_storeu_si128((__m128i *)(void *)(o + i + k + 1),
+						 _mm_loadu_si128((const __m128i *)(const void *)(p + i)));
+				k++;
+				bits &= bits - 1;
+			} while (bits);
 			p += 16;
-			o += 16;
+			o += 16 + k;
 		}
 #endif
 		while (p < e && !needs_escape((unsigned char)*p))
@@ -398,7 +727,7 @@ found:
 #endif
 		c = (unsigned char)*p++;
 		out->len = (size_t)(o - out->p);
-		if ((rc = wf_buf_reserve(out, 6 + (size_t)(e - p) + 1)))
+		if ((rc = wf_buf_reserve(out, 6 + (size_t)(e - p))))
 			return rc;
 		o = out->p + out->len;
 		o[0] = '\\';
@@ -419,9 +748,20 @@ found:
 			o += 6;
 		}
 	}
-	*o++ = '"';
 	out->len = (size_t)(o - out->p);
 	return 0;
+}
+
+int wf_json_escape(struct wf_buf *out, const char *p, size_t n)
+{
+	int rc = wf_buf_reserve(out, n + 2);
+
+	if (rc)
+		return rc;
+	out->p[out->len++] = '"';
+	if ((rc = escape_body(out, p, n)))
+		return rc;
+	return wf_buf_addc(out, '"');
 }
 
 /* Compaction copies the input through in runs and cuts out insignificant
@@ -435,18 +775,36 @@ struct mem {
 	size_t start;		/* the key's opening quote, in out */
 	size_t end;		/* end of the member's value, in out */
 	int esc;
+	uint32_t fp;		/* length and some bytes of an unescaped key */
 };
+
+/* Keys with different fingerprints differ (unless one has escapes). */
+static inline uint32_t key_fp(const char *k, const char *ke)
+{
+	size_t n = (size_t)(ke - k);
+
+	if (!n)
+		return 0;
+	return (uint32_t)(n & 0xff) | (uint32_t)(unsigned char)k[0] << 8 |
+	       (uint32_t)(unsigned char)k[n / 2] << 16 | (uint32_t)(unsigned char)ke[-1] << 24;
+}
 
 struct cctx {
 	struct wf_buf *out;
 	const char *run;	/* input from here on is copied through but not yet in out */
-	struct mem *m;
+	struct mem *m;		/* starts on the caller's stack, capm of them */
+	struct mem *m_stack;
 	size_t nm, capm;
 	int sorted;
+	int valid;		/* the text was validated before: only find the ends */
+	int utf8;		/* the text is known to be valid UTF-8 */
+	int escape;		/* the output is escaped as a string's contents */
+	const char *end;	/* of the input */
 	int rc;		/* negative errno from the buffer */
 	struct wf_json_err *err;
 	struct wf_buf t1, t2;	/* scratch for comparing escaped keys */
 	struct wf_buf t3;	/* scratch of rearranging: a copy of the object, the order */
+	struct wf_buf t4;	/* scratch of an escaped object rearranged */
 };
 
 /* Where input byte p lands in out. */
@@ -458,15 +816,26 @@ static inline size_t opos(const struct cctx *c, const char *p)
 /* Move the run up to p into out. */
 static inline int flush(struct cctx *c, const char *p)
 {
-	int rc = wf_buf_add(c->out, c->run, (size_t)(p - c->run));
+	struct wf_buf *o = c->out;
+	size_t n = (size_t)(p - c->run);
+	int rc = 0;
 
+	if (c->escape) {
+		rc = escape_body(o, c->run, n);
+	} else if (n <= 16 && o->cap - o->len >= 16 && c->end - c->run >= 16) {
+		/* a short run (between white space) as one 16-byte copy */
+#ifdef __SSE2__
+		_mm_storeu_si128((__m128i *)(void *)(o->p + o->len),
+				 _mm_loadu_si128((const __m128i *)(const void *)c->run));
+#else
+		memcpy(o->p + o->len, c->run, 16);
+#endif
+		o->len += n;
+	} else {
+		rc = wf_buf_add(o, c->run, n);
+	}
 	c->run = p;
 	return rc;
-}
-
-static inline int is_ws(char ch)
-{
-	return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
 }
 
 static int key_cmp(struct cctx *c, const struct mem *a, const struct mem *b)
@@ -492,7 +861,8 @@ static int key_cmp(struct cctx *c, const struct mem *a, const struct mem *b)
 static inline int key_eq(struct cctx *c, const struct mem *a, const struct mem *b)
 {
 	if (!a->esc && !b->esc)
-		return a->ke - a->k == b->ke - b->k && !memcmp(a->k, b->k, (size_t)(a->ke - a->k));
+		return a->fp == b->fp && a->ke - a->k == b->ke - b->k &&
+		       !memcmp(a->k, b->k, (size_t)(a->ke - a->k));
 	return key_cmp(c, a, b) == 0;
 }
 
@@ -517,25 +887,40 @@ static uint64_t key_hash(struct cctx *c, const struct mem *m)
  * A few members are compared pairwise, more through a hash table. */
 static int has_dup(struct cctx *c, const struct mem *m, size_t n)
 {
-	size_t i, j, size, mask, *tab;
-	uint64_t *hash;
+	size_t i, j, size, mask, *tab, tab_s[256];
+	uint64_t *hash, hash_s[128];
 	int dup = 0;
 
-	if (n <= 8) {
+	if (n <= 16) {
+		/* a bitmap of fingerprints first: most objects pass it */
+		uint64_t seen[4] = { 0, 0, 0, 0 };
+		for (i = 0; i < n; i++) {
+			uint32_t h = (m[i].fp * 0x9e3779b1u) >> 24;
+			if (m[i].esc || (seen[h >> 6] >> (h & 63) & 1))
+				break;
+			seen[h >> 6] |= (uint64_t)1 << (h & 63);
+		}
+		if (i == n)
+			return 0;
 		for (i = 0; i < n; i++)
 			for (j = i + 1; j < n; j++)
-				if (key_eq(c, &m[i], &m[j]))
+				if ((m[i].fp == m[j].fp || m[i].esc || m[j].esc) && key_eq(c, &m[i], &m[j]))
 					return 1;
 		return 0;
 	}
 	for (size = 16; size < 2 * n; size *= 2)
 		;
 	mask = size - 1;
-	c->t3.len = 0;
-	if (wf_buf_reserve(&c->t3, size * sizeof *tab + n * sizeof *hash))
-		return -ENOMEM;
-	tab = (size_t *)(void *)c->t3.p;
-	hash = (uint64_t *)(void *)(tab + size);
+	if (size <= 256) {
+		tab = tab_s;
+		hash = hash_s;
+	} else {
+		c->t3.len = 0;
+		if (wf_buf_reserve(&c->t3, size * sizeof *tab + n * sizeof *hash))
+			return -ENOMEM;
+		tab = (size_t *)(void *)c->t3.p;
+		hash = (uint64_t *)(void *)(tab + size);
+	}
 	memset(tab, 0, size * sizeof *tab);
 	for (i = 0; i < n && !dup; i++) {
 		size_t slot;
@@ -637,15 +1022,40 @@ static int rearrange(struct cctx *c, size_t from, struct mem *m, size_t n)
 	return 0;
 }
 
+static int compact_ex(struct wf_buf *out, const char *p, const char *e, unsigned flags,
+		      struct wf_json_err *err, struct wf_buf *scratch);
+
+/* An object with repeated keys in escaped output: out[from..) is dropped
+ * and the object obj..oe compacted again, rearranged, and escaped. */
+static int redo_escaped(struct cctx *c, size_t from, const char *obj, const char *oe)
+{
+	int rc;
+
+	c->out->len = from;
+	c->t4.len = 0;
+	rc = compact_ex(&c->t4, obj, oe, WF_JSON_VALID, NULL, NULL);
+	if (rc < 0)
+		return rc;
+	c->run = oe;
+	return escape_body(c->out, c->t4.p, c->t4.len);
+}
+
 /* Skip white space at p, cutting it out of the output. */
 #define CUT_WS(p) do { \
 	if ((p) < e && is_ws(*(p))) { \
 		if ((rc = flush(c, p))) \
 			goto nobuf; \
-		(p) = wf_json_ws(p, e); \
+		(p) = ws_run(p, e); \
 		c->run = (p); \
 	} \
 } while (0)
+
+#define STRING(p) (c->valid ? valid_string(p, e, &esc) : \
+		   c->utf8 ? string_utf8(p, e, &esc, err) : string_inline(p, e, &esc, err, 1))
+/* A member or element: scalars here, only containers by recursion. */
+#define VALUE(p) ((p) < e && *(p) == '"' ? STRING(p) : \
+		  (p) < e && (*(p) == '{' || *(p) == '[') ? compact(c, p, e, depth + 1) : \
+		  c->valid ? valid_scalar(p, e) : scalar_end(p, e, err))
 
 static const char *compact(struct cctx *c, const char *p, const char *e, int depth)
 {
@@ -657,9 +1067,18 @@ static const char *compact(struct cctx *c, const char *p, const char *e, int dep
 		FAIL(p, "unexpected end of input");
 	switch (*p) {
 	case '{': {
-		size_t from = opos(c, p), base = c->nm, n;
+		const char *obj = p;
+		size_t from, base = c->nm, n;
 		if (depth >= WF_JSON_MAX_DEPTH)
 			FAIL(p, "nested too deeply");
+		if (c->escape) {
+			/* escaped, the run's length in out is not known: flush it */
+			if ((rc = flush(c, p)))
+				goto nobuf;
+			from = c->out->len;
+		} else {
+			from = opos(c, p);
+		}
 		p++;
 		CUT_WS(p);
 		if (p < e && *p == '}')
@@ -668,16 +1087,19 @@ static const char *compact(struct cctx *c, const char *p, const char *e, int dep
 			struct mem *mm;
 			if (p >= e || *p != '"')
 				FAIL(p, "expected a string key");
-			q = wf_json_string(p, e, &esc, err);
+			q = STRING(p);
 			if (!q)
 				return NULL;
 			if (c->nm == c->capm) {
-				size_t k = c->capm ? c->capm * 2 : 32;
-				struct mem *x = realloc(c->m, k * sizeof *x);
+				size_t k = c->capm * 2;
+				struct mem *x = c->m == c->m_stack ? malloc(k * sizeof *x)
+								   : realloc(c->m, k * sizeof *x);
 				if (!x) {
 					rc = -ENOMEM;
 					goto nobuf;
 				}
+				if (c->m == c->m_stack)
+					memcpy(x, c->m, c->nm * sizeof *x);
 				c->m = x;
 				c->capm = k;
 			}
@@ -685,6 +1107,7 @@ static const char *compact(struct cctx *c, const char *p, const char *e, int dep
 			mm->k = p + 1;
 			mm->ke = q - 1;
 			mm->esc = esc;
+			mm->fp = key_fp(p + 1, q - 1);
 			mm->start = opos(c, p);
 			p = q;
 			CUT_WS(p);
@@ -692,7 +1115,7 @@ static const char *compact(struct cctx *c, const char *p, const char *e, int dep
 				FAIL(p, "expected ':'");
 			p++;
 			CUT_WS(p);
-			p = compact(c, p, e, depth + 1);
+			p = VALUE(p);
 			if (!p)
 				return NULL;
 			/* nested objects pushed and popped their own records above ours */
@@ -716,7 +1139,11 @@ static const char *compact(struct cctx *c, const char *p, const char *e, int dep
 					goto nobuf;
 				return p;
 			}
-			if ((rc = flush(c, p)) || (rc = rearrange(c, from, c->m + base, n)))
+			if (c->escape)
+				rc = redo_escaped(c, from, obj, p);
+			else if (!(rc = flush(c, p)))
+				rc = rearrange(c, from, c->m + base, n);
+			if (rc)
 				goto nobuf;
 		}
 		return p;
@@ -729,7 +1156,7 @@ static const char *compact(struct cctx *c, const char *p, const char *e, int dep
 		if (p < e && *p == ']')
 			return p + 1;
 		for (;;) {
-			p = compact(c, p, e, depth + 1);
+			p = VALUE(p);
 			if (!p)
 				return NULL;
 			CUT_WS(p);
@@ -744,29 +1171,51 @@ static const char *compact(struct cctx *c, const char *p, const char *e, int dep
 		}
 		return p + 1;
 	case '"':
-		return wf_json_string(p, e, &esc, err);
-	case '-': case '0': case '1': case '2': case '3': case '4':
-	case '5': case '6': case '7': case '8': case '9':
-		return number_end(p, e, err);
-	default:
-		return literal_end(p, e, err);
+		return STRING(p);
 	}
+	if (c->valid)
+		return valid_scalar(p, e);
+	if (*p == '-' || (*p >= '0' && *p <= '9'))
+		return number_end(p, e, err);
+	return literal_end(p, e, err);
 nobuf:
 	c->rc = rc;
 	FAIL(p, "out of buffer space");
 }
 
-int wf_json_compact(struct wf_buf *out, const char *p, const char *e, int sorted,
-		    struct wf_json_err *err)
+static int compact_ex(struct wf_buf *out, const char *p, const char *e, unsigned flags,
+		      struct wf_json_err *err, struct wf_buf *scratch)
 {
-	struct cctx c = { .out = out, .sorted = sorted, .err = err };
+	struct mem m_stack[64];
+	struct cctx c = { .out = out, .m = m_stack, .m_stack = m_stack, .capm = 64,
+			  .sorted = !!(flags & WF_JSON_SORTED), .valid = !!(flags & WF_JSON_VALID),
+			  .utf8 = !!(flags & WF_JSON_UTF8), .escape = !!(flags & WF_JSON_STRING),
+			  .end = e, .err = err };
 	size_t from = out->len;
 	const char *q;
 	int ok = 1;
 
+	if (c.escape && c.sorted) {
+		/* sorting rearranges every object: compact, then escape */
+		struct wf_buf t, *b = scratch ? scratch : &t;
+		if (!scratch)
+			wf_buf_init(&t, (size_t)-1);
+		b->len = 0;
+		ok = compact_ex(b, p, e, flags & ~(unsigned)WF_JSON_STRING, err, NULL);
+		if (ok == 1 && (ok = wf_json_escape(out, b->p, b->len)) == 0)
+			ok = 1;
+		if (!scratch)
+			wf_buf_free(&t);
+		if (ok != 1)
+			out->len = from;
+		return ok;
+	}
+	if (c.escape && (ok = wf_buf_addc(out, '"')) < 0)
+		return ok;
 	wf_buf_init(&c.t1, (size_t)-1);
 	wf_buf_init(&c.t2, (size_t)-1);
 	wf_buf_init(&c.t3, (size_t)-1);
+	wf_buf_init(&c.t4, (size_t)-1);
 	p = wf_json_ws(p, e);
 	c.run = p;
 	q = compact(&c, p, e, 0);
@@ -778,16 +1227,30 @@ int wf_json_compact(struct wf_buf *out, const char *p, const char *e, int sorted
 			err->msg = "unexpected data after the value";
 		}
 		ok = 0;
-	} else if ((ok = flush(&c, q)) == 0) {
+	} else if ((ok = flush(&c, q)) == 0 && (!c.escape || (ok = wf_buf_addc(out, '"')) == 0)) {
 		ok = 1;
 	}
 	if (ok != 1)
 		out->len = from;
-	free(c.m);
+	if (c.m != m_stack)
+		free(c.m);
 	wf_buf_free(&c.t1);
 	wf_buf_free(&c.t2);
 	wf_buf_free(&c.t3);
+	wf_buf_free(&c.t4);
 	return ok;
+}
+
+int wf_json_compact_ex(struct wf_buf *out, const char *p, const char *e, unsigned flags,
+		       struct wf_buf *scratch, struct wf_json_err *err)
+{
+	return compact_ex(out, p, e, flags, err, scratch);
+}
+
+int wf_json_compact(struct wf_buf *out, const char *p, const char *e, int sorted,
+		    struct wf_json_err *err)
+{
+	return compact_ex(out, p, e, sorted ? WF_JSON_SORTED : 0, err, NULL);
 }
 
 int wf_json_next(const char **pp, const char *e, struct wf_json_member *m)

@@ -46,6 +46,19 @@ size_t wf_json_unescaped_len(const char *s, const char *se);
 int wf_json_compact(struct wf_buf *out, const char *p, const char *e, int sorted,
 		    struct wf_json_err *err);
 
+/* wf_json_compact with flags: WF_JSON_SORTED sorts keys; WF_JSON_VALID says
+ * p..e was validated before (it is not checked again: err is not used);
+ * WF_JSON_UTF8 says p..e is valid UTF-8 (as the unescaped contents of a
+ * validated string are); WF_JSON_STRING appends the compact text as a JSON
+ * string, escaped and quoted, without a copy of it in between (with
+ * WF_JSON_SORTED the copy is made in scratch, borrowed, when it is not NULL). */
+#define WF_JSON_SORTED 1u
+#define WF_JSON_VALID 2u
+#define WF_JSON_UTF8 4u
+#define WF_JSON_STRING 8u
+int wf_json_compact_ex(struct wf_buf *out, const char *p, const char *e, unsigned flags,
+		       struct wf_buf *scratch, struct wf_json_err *err);
+
 /* Iterate a validated object: *pp starts at '{'. Fills key (contents without
  * quotes) and value spans; 1 per member, 0 at the end. */
 struct wf_json_member {
