@@ -40,7 +40,14 @@ int wf_utf8_valid(const unsigned char *p, size_t n)
 
 	while (p < e) {
 		size_t k;
-		/* ASCII fast path, eight bytes at a time */
+		/* ASCII fast path, 32 then eight bytes at a time */
+		while (e - p >= 32) {
+			uint64_t w[4];
+			memcpy(w, p, 32);
+			if ((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ull)
+				break;
+			p += 32;
+		}
 		while (e - p >= 8) {
 			uint64_t w;
 			memcpy(&w, p, 8);
