@@ -51,7 +51,7 @@ static void feed_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_ms
 	f->msgs++;
 	f->last_op = a->opcode;
 	f->last_len = a->msg_length;
-	if (a->msg_length <= sizeof f->last)
+	if (a->msg_length && a->msg_length <= sizeof f->last)
 		memcpy(f->last, a->msg, a->msg_length);
 }
 
