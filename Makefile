@@ -1,5 +1,5 @@
 # wsflow: plain make. `make`, `make check`, `make check SANITIZE=1`,
-# `make install PREFIX=/usr/local DESTDIR=`, `make demo`, `make bench`.
+# `make install PREFIX=/usr/local DESTDIR=`, `make demo`, `make bench`, `make bench-ws`.
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -65,6 +65,10 @@ demo: all
 bench: all
 	scripts/bench-filters $(B)/bin
 
+# ws-listen against node-ws and python3-websockets, flooded by ws-bench (~3 min).
+bench-ws: all
+	scripts/bench-ws-listen $(B)/bin
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(TROYDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
@@ -74,7 +78,7 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all units check lint-man demo bench install clean
+.PHONY: all units check lint-man demo bench bench-ws install clean
 .SECONDARY: $(LIB_OBJ)
 
 # Fuzzing (tests/fuzz): `make fuzz` builds each target with clang's libFuzzer
