@@ -11,6 +11,13 @@ int wf_url_parse(const char *s, struct wf_url *u, char *msg, size_t n)
 	size_t hl;
 
 	memset(u, 0, sizeof *u);
+	/* host and path go into the request as they are: no CR LF, no space */
+	for (; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f) {
+			snprintf(msg, n, "%s: a space or control character (percent-encode it)", s);
+			return -1;
+		}
+	p = s;
 	if (!strncasecmp(p, "ws://", 5)) {
 		u->has_scheme = 1;
 		p += 5;

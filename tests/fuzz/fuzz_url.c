@@ -4,6 +4,14 @@
 
 #include <string.h>
 
+static int clean(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wf_url u;
@@ -25,6 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(u.path[0] == '/');
 		FUZZ_ASSERT(u.port[0]);
 		FUZZ_ASSERT(!u.secure || u.has_scheme);
+		/* host and path go into the request line and the Host header as
+		 * they are: no space, no control character (no CR LF) */
+		FUZZ_ASSERT(clean(u.host) && clean(u.path) && clean(u.hostport));
 	} else {
 		FUZZ_ASSERT(rc == -1 && msg[0]);
 	}
