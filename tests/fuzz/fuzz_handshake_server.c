@@ -51,6 +51,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(wf_hs_server_accept(&out, &req) == 0);
 		check_answer(&out);
 		FUZZ_ASSERT(!memcmp(out.p, "HTTP/1.1 101 ", 13));
+		{
+			/* the answer is one our client takes for this request */
+			struct wf_hs_client c = { .host = "h", .path = "/" };
+			char chosen[256];
+			c.protocol = req.protocol[0] ? req.protocol : NULL;
+			memcpy(c.key, req.key, 25);
+			FUZZ_ASSERT(wf_hs_client_check(out.p, out.len, &c, chosen, sizeof chosen, why,
+						       sizeof why) == 0);
+			FUZZ_ASSERT(!strcmp(chosen, req.protocol));
+		}
 	} else {
 		FUZZ_ASSERT(st == 400 || st == 405 || st == 426);
 		FUZZ_ASSERT(why[0]);
