@@ -130,4 +130,17 @@ fuzz: fuzz-build
 fuzz-replay: $(REPLAYS)
 check: fuzz-replay
 
-.PHONY: fuzz fuzz-build fuzz-replay
+# Every unit test (and every replay) under valgrind: the release build,
+# since valgrind and ASan do not mix.
+VALGRIND = valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+           --suppressions=tests/valgrind/unit.supp
+valgrind:
+	@$(MAKE) --no-print-directory units fuzz-replay SANITIZE=
+	@set -e; for t in $(UNIT_SRC:tests/unit/%.c=build/release/unit/%); do \
+		echo "valgrind: $$t"; $(VALGRIND) $$t; done
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		reg=; [ -d tests/fuzz/regressions/$$t ] && reg=tests/fuzz/regressions/$$t; \
+		echo "valgrind: build/release/fuzz/$$t"; \
+		$(VALGRIND) build/release/fuzz/$$t tests/fuzz/corpus/$$t $$reg; done
+
+.PHONY: fuzz fuzz-build fuzz-replay valgrind
