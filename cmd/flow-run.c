@@ -94,8 +94,9 @@ int main(int argc, char **argv)
 			wf_graph_dot(&g, stdout);
 			rc = fflush(stdout) ? 1 : 0;
 		} else {
+			msg[0] = 0;
 			rc = wf_graph_run(&g, &go, msg, sizeof msg);
-			if (rc)
+			if (rc && msg[0])
 				fprintf(stderr, "%s: %s\n", prog, msg);
 		}
 		wf_graph_free(&g);

@@ -29,6 +29,7 @@ struct gport {
 	int hub_wire;		/* input: the wire the hub writes into it, when wired so */
 	const char *owner;	/* the node's alias (for labels) */
 	long long exit_delay_ns;
+	int exit_graceful;
 	/* connections, filled from `connect` */
 	struct edge **edges;
 	size_t nedges;
@@ -36,7 +37,9 @@ struct gport {
 
 struct gnode {
 	enum wf_troy_kind kind;
-	char *alias;
+	int flow;		/* the deploy it belongs to */
+	char *alias;		/* as processes are named: "in", or "flow/in" when
+				 * several flows are deployed */
 	struct gport *ports;
 	size_t nports;
 	const struct wf_troy_pos *pos;
@@ -54,6 +57,8 @@ struct bctx {
 	size_t nnodes;
 	struct edge *edges;
 	size_t nedges;
+	int flow;		/* the deploy being built */
+	const char *prefix;	/* its alias, when there are several */
 	char *err;
 	size_t n;
 };
@@ -237,6 +242,62 @@ static int fail(struct bctx *b, const struct wf_troy_pos *pos, const char *fmt, 
 	return -1;
 }
 
+/* Where a setting of a connector is written, for messages: its expression
+ * in the definition's `with` while that is literal (records and lists are
+ * walked into), else the nearest place that is. */
+struct at {
+	const struct wf_texpr *e;	/* NULL: not written as a literal */
+	const struct wf_troy_pos *pos;	/* where to point when e is NULL */
+};
+
+static const struct wf_troy_pos *at_pos(struct at a)
+{
+	return a.e ? &a.e->pos : a.pos;
+}
+
+/* The index of key's kid in a literal record, or 0 (kid 0 is a key too,
+ * so the index of a value is returned: 1, 3, ...). */
+static size_t record_value(const struct wf_texpr *e, const char *key, size_t n)
+{
+	size_t i;
+
+	if (!e || e->kind != WF_TE_RECORD)
+		return 0;
+	for (i = 0; i + 1 < e->nkids; i += 2) {
+		const char *k = e->kids[i]->lit;
+		if (e->kids[i]->kind == WF_TE_LIT && k && *k == '"' && strlen(k) == n + 2 && !memcmp(k + 1, key, n))
+			return i + 1;
+	}
+	return 0;
+}
+
+/* The value of key in a record. */
+static struct at at_key(struct at a, const char *key)
+{
+	size_t v = record_value(a.e, key, strlen(key));
+	struct at r = { v ? a.e->kids[v] : NULL, at_pos(a) };
+
+	return r;
+}
+
+/* The key itself (an unknown key is pointed at). */
+static const struct wf_troy_pos *at_keyname(struct at a, const char *key, size_t n)
+{
+	size_t v = record_value(a.e, key, n);
+
+	return v ? &a.e->kids[v - 1]->pos : at_pos(a);
+}
+
+/* Item i of a list. */
+static struct at at_item(struct at a, size_t i)
+{
+	struct at r = { NULL, at_pos(a) };
+
+	if (a.e && a.e->kind == WF_TE_ARRAY && i < a.e->nkids)
+		r.e = a.e->kids[i];
+	return r;
+}
+
 /* JSON config helpers over compact text */
 
 static int jget(const char *obj, const char *key, const char **v, const char **ve)
@@ -279,8 +340,8 @@ static int jbool(const char *v, const char *ve, int *out)
 }
 
 /* Check the keys of a config record against the allowed ones. */
-static int check_keys(struct bctx *b, const struct wf_troy_pos *pos, const char *what,
-		      const char *obj, const char *const *allowed)
+static int check_keys(struct bctx *b, struct at w, const char *what, const char *obj,
+		      const char *const *allowed)
 {
 	const char *p;
 	struct wf_json_member m;
@@ -288,7 +349,7 @@ static int check_keys(struct bctx *b, const struct wf_troy_pos *pos, const char 
 	if (!obj)
 		return 0;
 	if (*obj != '{')
-		return fail(b, pos, "%s must be a record", what);
+		return fail(b, at_pos(w), "%s must be a record", what);
 	p = obj;
 	while (wf_json_next(&p, obj + strlen(obj), &m)) {
 		size_t i;
@@ -297,7 +358,8 @@ static int check_keys(struct bctx *b, const struct wf_troy_pos *pos, const char 
 			if (wf_json_key_is(&m, allowed[i]))
 				ok = 1;
 		if (!ok)
-			return fail(b, pos, "unknown key \"%.*s\" in %s", (int)(m.ke - m.k), m.k, what);
+			return fail(b, at_keyname(w, m.k, (size_t)(m.ke - m.k)), "unknown key \"%.*s\" in %s",
+				    (int)(m.ke - m.k), m.k, what);
 	}
 	return 0;
 }
@@ -322,12 +384,28 @@ static char *eval_args(struct bctx *b, const struct wf_troy_bindings *defs,
 	return s;
 }
 
+/* A runtime error of a constant expression is one line, `file:line:col:
+ * message`: show its line and caret as every other error does. */
+static void relocate(struct bctx *b, const struct wf_troy_pos *in)
+{
+	struct wf_troy_pos pos = *in;
+	size_t fl = pos.file ? strlen(pos.file) : 0;
+	char *msg;
+	int off = 0;
+
+	if (!fl || strchr(b->err, '\n') || strncmp(b->err, pos.file, fl) ||
+	    sscanf(b->err + fl, ":%d:%d: %n", &pos.line, &pos.col, &off) != 2 || !off)
+		return;
+	msg = xstrdup(b->err + fl + off);
+	wf_troy_error(b->err, b->n, &pos, "%s", msg);
+	free(msg);
+}
+
 /* Evaluate a definition's `with` value by name, or NULL when absent. */
 static char *with_value(struct bctx *b, const struct wf_troy_connector_def *d, const char *name,
 			const char *args, int *bad)
 {
 	struct wf_buf val;
-	char m[512];
 	size_t i;
 	char *s;
 
@@ -335,8 +413,8 @@ static char *with_value(struct bctx *b, const struct wf_troy_connector_def *d, c
 		if (strcmp(d->with.v[i].name, name))
 			continue;
 		wf_buf_init(&val, (size_t)-1);
-		if (wf_troy_eval_const(d->with.v[i].value, args, &val, m, sizeof m) < 0) {
-			fail(b, &d->with.v[i].pos, "%s", m);
+		if (wf_troy_eval_const(d->with.v[i].value, args, &val, b->err, b->n) < 0) {
+			relocate(b, &d->with.v[i].value->pos);
 			wf_buf_free(&val);
 			*bad = 1;
 			return NULL;
@@ -388,8 +466,19 @@ static struct wf_node_arg *node_arg(const char *alias)
 	return a;
 }
 
-/* A processor item: "name" or {"name": ..., "config": {...}}. */
-static int proc_item(struct bctx *b, const struct wf_troy_pos *pos, const char *v, const char *ve,
+static void argv_free(struct argv *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	a->v = NULL;
+	a->n = 0;
+}
+
+/* A processor or codec item: "name" or {"name": ..., "config": {...}}. */
+static int proc_item(struct bctx *b, struct at w, const char *what, const char *v, const char *ve,
 		     char **name, char **config)
 {
 	const char *nv, *nve, *cv, *cve;
@@ -400,22 +489,24 @@ static int proc_item(struct bctx *b, const struct wf_troy_pos *pos, const char *
 		return 0;
 	}
 	if (*v != '{' || !wf_json_get(v, ve, "name", &nv, &nve) || *nv != '"')
-		return fail(b, pos, "a processor is a name or {\"name\": ..., \"config\": {...}}");
+		return fail(b, at_pos(w), "%s is a name or {\"name\": ..., \"config\": {...}}", what);
 	*name = jstr(nv, nve);
 	if (wf_json_get(v, ve, "config", &cv, &cve))
 		*config = jdup(cv, cve);
 	return 0;
 }
 
-static int add_separate(struct bctx *b, const struct wf_troy_pos *pos, struct stages *s,
-			const char *alias, const char *config, int join)
+/* w: the processor item */
+static int add_separate(struct bctx *b, struct at w, struct stages *s, const char *alias, const char *config,
+			int join)
 {
 	static const char *const pre_keys[] = { "separator", "max_length", "buffered", NULL };
 	static const char *const post_keys[] = { "separator", NULL };
+	struct at cw = at_key(w, "config");
 	struct argv a = { 0 };
 	const char *v, *ve;
 
-	if (check_keys(b, pos, join ? "the separate postprocessor's config" : "the separate preprocessor's config",
+	if (check_keys(b, cw, join ? "the separate postprocessor's config" : "the separate preprocessor's config",
 		       config, join ? post_keys : pre_keys))
 		return -1;
 	argf(&a, "lines-split");
@@ -426,8 +517,8 @@ static int add_separate(struct bctx *b, const struct wf_troy_pos *pos, struct st
 		char *sep = jstr(v, ve);
 		if (!sep || strlen(sep) != 1) {
 			free(sep);
-			free(a.v);
-			return fail(b, pos, "separator must be a string of one byte");
+			argv_free(&a);
+			return fail(b, at_pos(at_key(cw, "separator")), "separator must be a string of one byte");
 		}
 		argf(&a, "--separator=%s", sep);
 		free(sep);
@@ -435,13 +526,17 @@ static int add_separate(struct bctx *b, const struct wf_troy_pos *pos, struct st
 	if (!join && config) {
 		long long ml = 0;
 		int bv;
-		if (jget(config, "max_length", &v, &ve) && (!wf_json_int(v, ve, &ml) || ml < 0))
-			return fail(b, pos, "max_length must be a non-negative integer");
+		if (jget(config, "max_length", &v, &ve) && (!wf_json_int(v, ve, &ml) || ml < 0)) {
+			argv_free(&a);
+			return fail(b, at_pos(at_key(cw, "max_length")), "max_length must be a non-negative integer");
+		}
 		/* configured without max_length: no limit (Tremor) */
 		argf(&a, "--max-length=%lld", ml);
 		if (jget(config, "buffered", &v, &ve)) {
-			if (jbool(v, ve, &bv) < 0)
-				return fail(b, pos, "buffered must be true or false");
+			if (jbool(v, ve, &bv) < 0) {
+				argv_free(&a);
+				return fail(b, at_pos(at_key(cw, "buffered")), "buffered must be true or false");
+			}
 			arg(&a, bv ? "--buffered" : "--no-buffered");
 		}
 	}
@@ -449,33 +544,35 @@ static int add_separate(struct bctx *b, const struct wf_troy_pos *pos, struct st
 	return 0;
 }
 
-/* Preprocessors (decode side) or postprocessors (encode side). */
-static int add_processors(struct bctx *b, const struct wf_troy_pos *pos, struct stages *s,
-			  const char *alias, const char *list, int post)
+/* Preprocessors (decode side) or postprocessors (encode side); w: the list. */
+static int add_processors(struct bctx *b, struct at w, struct stages *s, const char *alias, const char *list,
+			  int post)
 {
 	const char *p, *e;
+	size_t i;
 
 	if (!list)
 		return 0;
 	if (*list != '[')
-		return fail(b, pos, "%s must be a list", post ? "postprocessors" : "preprocessors");
+		return fail(b, at_pos(w), "%s must be a list", post ? "postprocessors" : "preprocessors");
 	e = list + strlen(list);
 	p = wf_json_ws(list + 1, e);
-	while (p < e && *p != ']') {
+	for (i = 0; p < e && *p != ']'; i++) {
 		const char *q = wf_json_skip(p, e, NULL);
+		struct at iw = at_item(w, i);
 		char *name, *config;
 		int rc = 0;
-		if (proc_item(b, pos, p, q, &name, &config))
+		if (proc_item(b, iw, post ? "a postprocessor" : "a preprocessor", p, q, &name, &config))
 			return -1;
 		if (!strcmp(name, "separate") || !strcmp(name, "lines"))
-			rc = add_separate(b, pos, s, alias, config, post);
+			rc = add_separate(b, iw, s, alias, config, post);
 		else if (!post && !strcmp(name, "remove-empty"))
 			stage_fn(s, wf_node_remove_empty, node_arg(alias), "remove-empty");
 		else if (!strcmp(name, "base64"))
 			stage_fn(s, post ? wf_node_base64_encode : wf_node_base64_decode, node_arg(alias),
 				 post ? "base64 (encode)" : "base64 (decode)");
 		else
-			rc = fail(b, pos, "%s \"%s\" is not supported (separate, lines, %sbase64)",
+			rc = fail(b, at_pos(iw), "%s \"%s\" is not supported (separate, lines, %sbase64)",
 				  post ? "postprocessor" : "preprocessor", name, post ? "" : "remove-empty, ");
 		free(name);
 		free(config);
@@ -490,8 +587,8 @@ static int add_processors(struct bctx *b, const struct wf_troy_pos *pos, struct 
 
 /* The codec, as a stage in the decode (or encode) direction; binary adds
  * no decode stage. */
-static int add_codec(struct bctx *b, const struct wf_troy_pos *pos, struct stages *s,
-		     const char *alias, const char *codec, int encode)
+static int add_codec(struct bctx *b, struct at w, struct stages *s, const char *alias, const char *codec,
+		     int encode)
 {
 	struct argv a = { 0 };
 	char *name = NULL, *config = NULL;
@@ -500,18 +597,19 @@ static int add_codec(struct bctx *b, const struct wf_troy_pos *pos, struct stage
 
 	if (!codec)
 		return 0;
-	if (proc_item(b, pos, codec, codec + strlen(codec), &name, &config))
+	if (proc_item(b, w, "a codec", codec, codec + strlen(codec), &name, &config))
 		return -1;
 	if (!strcmp(name, "json") || !strcmp(name, "json-sorted")) {
 		static const char *const keys[] = { "mode", NULL };
-		if (check_keys(b, pos, "the json codec's config", config, keys))
+		if (check_keys(b, at_key(w, "config"), "the json codec's config", config, keys))
 			goto bad;
 		sorted = !strcmp(name, "json-sorted");
 		if (jget(config, "mode", &v, &ve)) {
 			char *mode = jstr(v, ve);
 			if (!mode || (strcmp(mode, "sorted") && strcmp(mode, "unsorted"))) {
 				free(mode);
-				fail(b, pos, "the json codec's mode is \"sorted\" or \"unsorted\"");
+				fail(b, at_pos(at_key(at_key(w, "config"), "mode")),
+				     "the json codec's mode is \"sorted\" or \"unsorted\"");
 				goto bad;
 			}
 			sorted = !strcmp(mode, "sorted");
@@ -530,7 +628,9 @@ static int add_codec(struct bctx *b, const struct wf_troy_pos *pos, struct stage
 		arg(&a, "--string");
 		arg(&a, encode ? "--encode" : "--decode");
 	} else {
-		fail(b, pos, "codec \"%s\" is not supported (json, string, binary)", name);
+		struct at nw = at_key(w, "name");
+		fail(b, at_pos(nw.e ? nw : w), "codec \"%s\" is not supported (json, json-sorted, string, binary)",
+		     name);
 		goto bad;
 	}
 	stage_exec(s, &a);
@@ -649,33 +749,40 @@ static char *hostport(const struct wf_url *u)
 	return strchr(u->host, ':') ? xfmt("[%s]:%s", u->host, u->port) : xfmt("%s:%s", u->host, u->port);
 }
 
-static int socket_opts(struct bctx *b, const struct wf_troy_pos *pos, struct argv *a, const char *config,
-		       int server)
+/* w: the config record */
+static int socket_opts(struct bctx *b, struct at w, struct argv *a, const char *config, int server)
 {
 	static const char *const keys[] = { "SO_REUSEPORT", "SO_REUSEADDR", "TCP_NODELAY", NULL };
+	static const char *const opt[] = { "SO_REUSEPORT", "reuseport", "SO_REUSEADDR", "reuseaddr",
+					   "TCP_NODELAY", "nodelay", NULL };
+	struct at sw = at_key(w, "socket_options");
 	const char *so, *soe, *v, *ve;
 	char *rec;
+	size_t i;
 	int bv;
 
 	if (!jget(config, "socket_options", &so, &soe))
 		return 0;
 	rec = jdup(so, soe);
-	if (check_keys(b, pos, "socket_options", rec, keys)) {
+	if (check_keys(b, sw, "socket_options", rec, keys)) {
 		free(rec);
 		return -1;
 	}
-	if (jget(rec, "SO_REUSEPORT", &v, &ve) && jbool(v, ve, &bv) == 0 && server)
-		arg(a, bv ? "--reuseport" : "--no-reuseport");
-	if (jget(rec, "SO_REUSEADDR", &v, &ve) && jbool(v, ve, &bv) == 0 && server)
-		arg(a, bv ? "--reuseaddr" : "--no-reuseaddr");
-	if (jget(rec, "TCP_NODELAY", &v, &ve) && jbool(v, ve, &bv) == 0)
-		arg(a, bv ? "--nodelay" : "--no-nodelay");
+	for (i = 0; opt[i]; i += 2) {
+		if (!jget(rec, opt[i], &v, &ve))
+			continue;
+		if (jbool(v, ve, &bv) < 0) {
+			free(rec);
+			return fail(b, at_pos(at_key(sw, opt[i])), "socket_options.%s must be true or false", opt[i]);
+		}
+		if (server || !strcmp(opt[i], "TCP_NODELAY"))	/* a client binds no port */
+			argf(a, "--%s%s", bv ? "" : "no-", opt[i + 1]);
+	}
 	free(rec);
 	return 0;
 }
 
-static int ws_server_argv(struct bctx *b, const struct wf_troy_pos *pos, const char *alias,
-			  const char *config, struct argv *a)
+static int ws_server_argv(struct bctx *b, struct at w, const char *alias, const char *config, struct argv *a)
 {
 	static const char *const keys[] = { "url", "tls", "backlog", "socket_options", NULL };
 	const char *v, *ve, *cv, *cve;
@@ -683,13 +790,15 @@ static int ws_server_argv(struct bctx *b, const struct wf_troy_pos *pos, const c
 	char m[300], *url, *hp;
 	long long backlog;
 
-	if (check_keys(b, pos, "the ws_server config", config, keys))
+	if (!config)
+		return fail(b, at_pos(w), "ws_server: config = {\"url\": ...} is required");
+	if (check_keys(b, w, "the ws_server config", config, keys))
 		return -1;
 	if (!jget(config, "url", &v, &ve) || !(url = jstr(v, ve)))
-		return fail(b, pos, "ws_server: config url is required");
+		return fail(b, at_pos(at_key(w, "url")), "ws_server: config url is required (a string)");
 	if (wf_url_parse(url, &u, m, sizeof m) < 0) {
 		free(url);
-		return fail(b, pos, "ws_server: %s", m);
+		return fail(b, at_pos(at_key(w, "url")), "ws_server: %s", m);
 	}
 	free(url);
 	hp = hostport(&u);	/* the scheme never turns TLS on; the path is ignored */
@@ -703,7 +812,7 @@ static int ws_server_argv(struct bctx *b, const struct wf_troy_pos *pos, const c
 		if (*v != '{' || !wf_json_get(v, ve, "cert", &cv, &cve) || !(cert = jstr(cv, cve)) ||
 		    !wf_json_get(v, ve, "key", &cv, &cve) || !(key = jstr(cv, cve))) {
 			free(cert);
-			return fail(b, pos, "ws_server: tls must be a record with cert and key");
+			return fail(b, at_pos(at_key(w, "tls")), "ws_server: tls must be a record with cert and key");
 		}
 		argf(a, "--tls-cert=%s", cert);
 		argf(a, "--tls-key=%s", key);
@@ -711,47 +820,115 @@ static int ws_server_argv(struct bctx *b, const struct wf_troy_pos *pos, const c
 		free(key);
 	}
 	if (jget(config, "backlog", &v, &ve)) {
-		if (!wf_json_int(v, ve, &backlog) || backlog < 1)
-			return fail(b, pos, "ws_server: backlog must be a positive integer");
+		if (!wf_json_int(v, ve, &backlog) || backlog < 1 || backlog > 0x7fffffff)
+			return fail(b, at_pos(at_key(w, "backlog")), "ws_server: backlog must be a positive integer");
 		argf(a, "--backlog=%lld", backlog);
 	}
-	return socket_opts(b, pos, a, config, 1);
+	return socket_opts(b, w, a, config, 1);
 }
 
-static int ws_client_argv(struct bctx *b, const struct wf_troy_pos *pos, const char *alias,
-			  const char *config, const char *reconnect, struct argv *a)
+/* Tremor's reconnect: "none" or {"retry": {...}}; rw: where it is written. */
+static int reconnect_argv(struct bctx *b, struct at rw, const char *reconnect, struct argv *a)
+{
+	static const char *const keys[] = { "retry", NULL };
+	static const char *const retry_keys[] = { "interval_ms", "growth_rate", "max_retries", "randomized", NULL };
+	struct at tw = at_key(rw, "retry");
+	const char *rv, *rve, *v, *ve;
+	char *rec;
+	long long iv;
+	double gr;
+	int bv, rc = -1;
+
+	if (!reconnect)
+		return 0;
+	if (*reconnect == '"') {
+		char *s = jstr(reconnect, reconnect + strlen(reconnect));
+		int ok = s && !strcmp(s, "none");
+		free(s);
+		return ok ? 0 : fail(b, at_pos(rw), "reconnect is \"none\" or {\"retry\": {\"interval_ms\": ...}}");
+	}
+	if (*reconnect != '{' || !jget(reconnect, "retry", &rv, &rve) || *rv != '{')
+		return fail(b, at_pos(rw), "reconnect is \"none\" or {\"retry\": {\"interval_ms\": ...}}");
+	if (check_keys(b, rw, "reconnect", reconnect, keys))
+		return -1;
+	rec = jdup(rv, rve);
+	if (check_keys(b, tw, "reconnect.retry", rec, retry_keys))
+		goto out;
+	if (!jget(rec, "interval_ms", &v, &ve) || !wf_json_int(v, ve, &iv) || iv < 0) {
+		fail(b, at_pos(at_key(tw, "interval_ms")), "reconnect.retry.interval_ms is required (milliseconds)");
+		goto out;
+	}
+	argf(a, "--retry-interval=%lld", iv);
+	if (jget(rec, "growth_rate", &v, &ve)) {
+		char *end;
+		char num[64];
+		snprintf(num, sizeof num, "%.*s", (int)(ve - v), v);
+		gr = strtod(num, &end);
+		if (*end || end == num || !(gr > 0)) {
+			fail(b, at_pos(at_key(tw, "growth_rate")), "reconnect.retry.growth_rate must be a positive number");
+			goto out;
+		}
+		argf(a, "--retry-growth=%s", num);
+	}
+	if (jget(rec, "max_retries", &v, &ve)) {
+		if (!wf_json_int(v, ve, &iv) || iv < 0) {
+			fail(b, at_pos(at_key(tw, "max_retries")),
+			     "reconnect.retry.max_retries must be a non-negative integer");
+			goto out;
+		}
+		argf(a, "--retry-max=%lld", iv);
+	}
+	if (jget(rec, "randomized", &v, &ve)) {
+		if (jbool(v, ve, &bv) < 0) {
+			fail(b, at_pos(at_key(tw, "randomized")), "reconnect.retry.randomized must be true or false");
+			goto out;
+		}
+		arg(a, bv ? "--retry-randomized" : "--no-retry-randomized");
+	}
+	rc = 0;
+out:
+	free(rec);
+	return rc;
+}
+
+/* w: the config record, rw: the reconnect setting */
+static int ws_client_argv(struct bctx *b, struct at w, struct at rw, const char *alias, const char *config,
+			  const char *reconnect, struct argv *a)
 {
 	static const char *const keys[] = { "url", "tls", "socket_options", "no_delay", NULL };
 	static const char *const tls_keys[] = { "cafile", "domain", "cert", "key", NULL };
-	static const char *const retry_keys[] = { "interval_ms", "growth_rate", "max_retries", "randomized", NULL };
+	struct at tw = at_key(w, "tls");
 	const char *v, *ve, *tv = NULL, *tve = NULL;
 	struct wf_url u;
 	char m[300], *url;
 	int tls = 0, bv;
 
-	if (check_keys(b, pos, "the ws_client config", config, keys))
+	if (!config)
+		return fail(b, at_pos(w), "ws_client: config = {\"url\": ...} is required");
+	if (check_keys(b, w, "the ws_client config", config, keys))
 		return -1;
 	if (!jget(config, "url", &v, &ve) || !(url = jstr(v, ve)))
-		return fail(b, pos, "ws_client: config url is required");
+		return fail(b, at_pos(at_key(w, "url")), "ws_client: config url is required (a string)");
 	if (wf_url_parse(url, &u, m, sizeof m) < 0) {
 		free(url);
-		return fail(b, pos, "ws_client: %s", m);
+		return fail(b, at_pos(at_key(w, "url")), "ws_client: %s", m);
 	}
 	free(url);
 	if (!u.port_given)
-		return fail(b, pos, "ws_client: Not a valid WS type url - port specification missing");
+		return fail(b, at_pos(at_key(w, "url")),
+			    "ws_client: Not a valid WS type url - port specification missing");
 	if (jget(config, "tls", &tv, &tve)) {
 		if (jbool(tv, tve, &bv) == 0) {
 			tls = bv;
 		} else if (*tv == '{') {
 			char *rec = jdup(tv, tve);
-			int rc = check_keys(b, pos, "the ws_client tls config", rec, tls_keys);
+			int rc = check_keys(b, tw, "the ws_client tls config", rec, tls_keys);
 			free(rec);
 			if (rc)
 				return -1;
 			tls = 2;
 		} else {
-			return fail(b, pos, "ws_client: tls must be true, false or a record");
+			return fail(b, at_pos(tw), "ws_client: tls must be true, false or a record");
 		}
 	}
 	arg(a, "ws-connect");
@@ -771,7 +948,8 @@ static int ws_client_argv(struct bctx *b, const struct wf_troy_pos *pos, const c
 			if (wf_json_get(tv, tve, opt[i], &x, &xe)) {
 				char *s = jstr(x, xe);
 				if (!s)
-					return fail(b, pos, "ws_client: tls.%s must be a string", opt[i]);
+					return fail(b, at_pos(at_key(tw, opt[i])), "ws_client: tls.%s must be a string",
+						    opt[i]);
 				argf(a, "%s=%s", opt[i + 1], s);
 				free(s);
 			}
@@ -781,61 +959,40 @@ static int ws_client_argv(struct bctx *b, const struct wf_troy_pos *pos, const c
 	}
 	if (jget(config, "no_delay", &v, &ve)) {
 		if (jbool(v, ve, &bv) < 0)
-			return fail(b, pos, "ws_client: no_delay must be true or false");
+			return fail(b, at_pos(at_key(w, "no_delay")), "ws_client: no_delay must be true or false");
 		arg(a, bv ? "--nodelay" : "--no-nodelay");
 	}
-	if (socket_opts(b, pos, a, config, 0))
+	if (socket_opts(b, w, a, config, 0))
 		return -1;
-	if (reconnect && *reconnect == '"') {
-		char *s = jstr(reconnect, reconnect + strlen(reconnect));
-		int ok = s && !strcmp(s, "none");
-		free(s);
-		if (!ok)
-			return fail(b, pos, "reconnect is \"none\" or {\"retry\": {...}}");
-	} else if (reconnect) {
-		const char *rv, *rve;
-		char *rec;
-		long long iv;
-		if (!jget(reconnect, "retry", &rv, &rve) || *rv != '{')
-			return fail(b, pos, "reconnect is \"none\" or {\"retry\": {...}}");
-		rec = jdup(rv, rve);
-		if (check_keys(b, pos, "reconnect.retry", rec, retry_keys)) {
-			free(rec);
-			return -1;
-		}
-		if (!jget(rec, "interval_ms", &v, &ve) || !wf_json_int(v, ve, &iv) || iv < 0) {
-			free(rec);
-			return fail(b, pos, "reconnect.retry.interval_ms is required (milliseconds)");
-		}
-		argf(a, "--retry-interval=%lld", iv);
-		if (jget(rec, "growth_rate", &v, &ve))
-			argf(a, "--retry-growth=%.*s", (int)(ve - v), v);
-		if (jget(rec, "max_retries", &v, &ve))
-			argf(a, "--retry-max=%.*s", (int)(ve - v), v);
-		if (jget(rec, "randomized", &v, &ve) && jbool(v, ve, &bv) == 0)
-			arg(a, bv ? "--retry-randomized" : "--no-retry-randomized");
-		free(rec);
-	}
-	return 0;
+	return reconnect_argv(b, rw, reconnect, a);
+}
+
+/* The name a node of the current deploy is shown by. */
+static char *node_name(struct bctx *b, const char *alias)
+{
+	return b->prefix ? xfmt("%s/%s", b->prefix, alias) : xstrdup(alias);
 }
 
 static struct gnode *new_node(struct bctx *b, enum wf_troy_kind kind, const char *alias,
 			      const struct wf_troy_pos *pos)
 {
 	struct gnode *nd;
+	char *name = node_name(b, alias);
 	size_t i;
 
 	for (i = 0; i < b->nnodes; i++)
-		if (b->nodes[i].kind == kind && !strcmp(b->nodes[i].alias, alias)) {
+		if (b->nodes[i].kind == kind && b->nodes[i].flow == b->flow && !strcmp(b->nodes[i].alias, name)) {
 			fail(b, pos, "%s %s is created twice", kind == WF_TROY_CONNECTOR ? "connector" : "pipeline",
 			     alias);
+			free(name);
 			return NULL;
 		}
 	b->nodes = xrealloc(b->nodes, (b->nnodes + 1) * sizeof *b->nodes);
 	nd = &b->nodes[b->nnodes++];
 	memset(nd, 0, sizeof *nd);
 	nd->kind = kind;
-	nd->alias = xstrdup(alias);
+	nd->flow = b->flow;
+	nd->alias = name;
 	nd->pos = pos;
 	return nd;
 }
@@ -847,18 +1004,72 @@ static void free_stages(struct stages *s)
 	s->n = 0;
 }
 
+/* Where a definition's setting is written (see struct at): in the
+ * definition when it is in the file of the create, else at the create (a
+ * module's definition gets its values from the create's args). */
+static struct at setting(const struct wf_troy_create *cr, const struct wf_troy_connector_def *d, const char *name)
+{
+	struct at r = { NULL, &cr->pos };
+	size_t i;
+
+	if (!d->pos.file || !cr->pos.file || strcmp(d->pos.file, cr->pos.file))
+		return r;
+	r.pos = &d->pos;
+	for (i = 0; i < d->with.n; i++)
+		if (!strcmp(d->with.v[i].name, name)) {
+			r.e = d->with.v[i].value;
+			r.pos = &d->with.v[i].pos;
+		}
+	return r;
+}
+
+/* Stages not made into processes yet (on an error) */
+static void drop_stages(struct stages *s)
+{
+	size_t i, k;
+
+	for (i = 0; i < s->n; i++) {
+		for (k = 0; s->v[i].argv && s->v[i].argv[k]; k++)
+			free(s->v[i].argv[k]);
+		free(s->v[i].argv);
+		if (s->v[i].arg) {
+			struct wf_node_arg *na = s->v[i].arg;
+			free(na->alias);
+			free(na);
+		}
+	}
+	free_stages(s);
+}
+
+static void free_node_arg(struct wf_node_arg *a)
+{
+	if (!a)
+		return;
+	free(a->alias);
+	free(a->path);
+	free(a->mode);
+	free(a->args);
+	free(a);
+}
+
 static int build_connector(struct bctx *b, const struct wf_troy_create *cr,
 			   const struct wf_troy_connector_def *d, const char *args)
 {
-	const struct wf_troy_pos *pos = &cr->pos;
 	char *codec = NULL, *config = NULL, *pre = NULL, *post = NULL, *reconnect = NULL;
+	struct at cw = setting(cr, d, "config"), kw = setting(cr, d, "codec");
+	struct at prew = setting(cr, d, "preprocessors"), postw = setting(cr, d, "postprocessors");
 	struct stages dec = { 0 }, enc = { 0 };
+	struct wf_node_arg *na = NULL;
 	struct argv a = { 0 };
 	struct gnode *nd;
 	struct gport *out = NULL, *err = NULL, *in = NULL;
 	int bad = 0, rc = -1, m = -1;
 	size_t i;
 
+	if (strcmp(d->type, "ws_server") && strcmp(d->type, "ws_client") && strcmp(d->type, "file") &&
+	    strcmp(d->type, "stdio") && strcmp(d->type, "exit"))
+		return fail(b, &d->type_pos,
+			    "connector type \"%s\" is not supported (ws_server, ws_client, file, stdio, exit)", d->type);
 	for (i = 0; i < d->with.n; i++) {
 		size_t k;
 		int ok = 0;
@@ -875,20 +1086,20 @@ static int build_connector(struct bctx *b, const struct wf_troy_create *cr,
 	reconnect = with_value(b, d, "reconnect", args, &bad);
 	if (bad)
 		goto out;
-	nd = new_node(b, WF_TROY_CONNECTOR, cr->alias, pos);
+	nd = new_node(b, WF_TROY_CONNECTOR, cr->alias, &cr->pos);
 	if (!nd)
 		goto out;
 	if (!strcmp(d->type, "ws_server") || !strcmp(d->type, "ws_client")) {
 		int server = !strcmp(d->type, "ws_server");
 		if (!codec) {
-			fail(b, pos, "%s: a codec is required", d->type);
+			fail(b, at_pos(kw), "%s: a codec is required", d->type);
 			goto out;
 		}
-		if (server ? ws_server_argv(b, pos, cr->alias, config, &a)
-			   : ws_client_argv(b, pos, cr->alias, config, reconnect, &a))
+		if (server ? ws_server_argv(b, cw, cr->alias, config, &a)
+			   : ws_client_argv(b, cw, setting(cr, d, "reconnect"), cr->alias, config, reconnect, &a))
 			goto out;
-		if (add_processors(b, pos, &dec, cr->alias, pre, 0) || add_codec(b, pos, &dec, cr->alias, codec, 0) ||
-		    add_codec(b, pos, &enc, cr->alias, codec, 1) || add_processors(b, pos, &enc, cr->alias, post, 1))
+		if (add_processors(b, prew, &dec, cr->alias, pre, 0) || add_codec(b, kw, &dec, cr->alias, codec, 0) ||
+		    add_codec(b, kw, &enc, cr->alias, codec, 1) || add_processors(b, postw, &enc, cr->alias, post, 1))
 			goto out;
 		add_port(nd, "out", 1);
 		add_port(nd, "err", 1);
@@ -902,52 +1113,60 @@ static int build_connector(struct bctx *b, const struct wf_troy_create *cr,
 	} else if (!strcmp(d->type, "file")) {
 		static const char *const keys[] = { "path", "mode", "chunk_size", NULL };
 		const char *v, *ve;
-		struct wf_node_arg *na = node_arg(cr->alias);
 		long long chunk = 0;
-		if (check_keys(b, pos, "the file config", config, keys))
+		na = node_arg(cr->alias);
+		if (!config) {
+			fail(b, at_pos(cw), "file: config = {\"path\": ...} is required");
+			goto out;
+		}
+		if (check_keys(b, cw, "the file config", config, keys))
 			goto out;
 		if (!jget(config, "path", &v, &ve) || !(na->path = jstr(v, ve))) {
-			fail(b, pos, "file: config path is required");
+			fail(b, at_pos(at_key(cw, "path")), "file: config path is required (a string)");
 			goto out;
 		}
 		na->mode = jget(config, "mode", &v, &ve) ? jstr(v, ve) : xstrdup("read");
 		if (!na->mode || (strcmp(na->mode, "read") && strcmp(na->mode, "write") &&
 				  strcmp(na->mode, "truncate") && strcmp(na->mode, "append") &&
 				  strcmp(na->mode, "overwrite"))) {
-			fail(b, pos, "file: mode is read, write, truncate, append or overwrite");
+			fail(b, at_pos(at_key(cw, "mode")), "file: mode is read, write, truncate, append or overwrite");
 			goto out;
 		}
-		if (jget(config, "chunk_size", &v, &ve) && (!wf_json_int(v, ve, &chunk) || chunk < 1)) {
-			fail(b, pos, "file: chunk_size must be a positive integer");
+		if (jget(config, "chunk_size", &v, &ve) && (!wf_json_int(v, ve, &chunk) || chunk < 1 ||
+							    chunk > (1 << 30))) {
+			fail(b, at_pos(at_key(cw, "chunk_size")), "file: chunk_size must be a positive integer");
 			goto out;
 		}
 		na->chunk = chunk ? (size_t)chunk : 8192;
 		if (!strcmp(na->mode, "read")) {
-			if (add_processors(b, pos, &dec, cr->alias, pre, 0) || add_codec(b, pos, &dec, cr->alias, codec, 0))
+			if (add_processors(b, prew, &dec, cr->alias, pre, 0) || add_codec(b, kw, &dec, cr->alias, codec, 0))
 				goto out;
 			add_port(nd, "out", 1);
 			add_port(nd, "err", 1);
 			out = find_port(nd, "out", 1);
 			err = find_port(nd, "err", 1);
 			m = main_proc(b, nd, NULL, wf_node_file_read, na, "file reader", err, 1);
+			na = NULL;
 			port_end(out, chain(b, nd, m, &dec, err), 1);
 		} else {
-			if (add_codec(b, pos, &enc, cr->alias, codec, 1) || add_processors(b, pos, &enc, cr->alias, post, 1))
+			if (add_codec(b, kw, &enc, cr->alias, codec, 1) ||
+			    add_processors(b, postw, &enc, cr->alias, post, 1))
 				goto out;
 			add_port(nd, "in", 0);
 			add_port(nd, "err", 1);
 			in = find_port(nd, "in", 0);
 			err = find_port(nd, "err", 1);
 			m = main_proc(b, nd, NULL, wf_node_file_write, na, "file writer", err, 0);
+			na = NULL;
 			port_end(in, chain_in(b, nd, &enc, m, err), 0);
 		}
 	} else if (!strcmp(d->type, "stdio")) {
 		static const char *const keys[] = { NULL };
 		int r, w;
-		if (check_keys(b, pos, "the stdio config", config, keys))
+		if (check_keys(b, cw, "the stdio config", config, keys))
 			goto out;
-		if (add_processors(b, pos, &dec, cr->alias, pre, 0) || add_codec(b, pos, &dec, cr->alias, codec, 0) ||
-		    add_codec(b, pos, &enc, cr->alias, codec, 1) || add_processors(b, pos, &enc, cr->alias, post, 1))
+		if (add_processors(b, prew, &dec, cr->alias, pre, 0) || add_codec(b, kw, &dec, cr->alias, codec, 0) ||
+		    add_codec(b, kw, &enc, cr->alias, codec, 1) || add_processors(b, postw, &enc, cr->alias, post, 1))
 			goto out;
 		add_port(nd, "out", 1);
 		add_port(nd, "err", 1);
@@ -965,35 +1184,33 @@ static int build_connector(struct bctx *b, const struct wf_troy_create *cr,
 		static const char *const keys[] = { "delay", "graceful", NULL };
 		const char *v, *ve;
 		long long delay = 0;
-		if (check_keys(b, pos, "the exit config", config, keys))
+		int graceful = 1;
+		if (check_keys(b, cw, "the exit config", config, keys))
 			goto out;
 		if (jget(config, "delay", &v, &ve) && (!wf_json_int(v, ve, &delay) || delay < 0)) {
-			fail(b, pos, "exit: delay must be a number of nanoseconds");
+			fail(b, at_pos(at_key(cw, "delay")), "exit: delay must be a number of nanoseconds");
+			goto out;
+		}
+		if (jget(config, "graceful", &v, &ve) && jbool(v, ve, &graceful) < 0) {
+			fail(b, at_pos(at_key(cw, "graceful")), "exit: graceful must be true or false");
 			goto out;
 		}
 		in = add_port(nd, "in", 0);
 		in->exit_sink = 1;
 		in->exit_delay_ns = delay;
+		in->exit_graceful = graceful;
 		b->g->has_exit = 1;
-	} else {
-		fail(b, pos, "connector type \"%s\" is not supported (ws_server, ws_client, file, stdio, exit)",
-		     d->type);
-		goto out;
 	}
 	rc = 0;
 out:
-	for (i = 0; i < dec.n; i++)
-		if (dec.v[i].argv && rc) {
-			size_t k;
-			for (k = 0; dec.v[i].argv[k]; k++)
-				free(dec.v[i].argv[k]);
-			free(dec.v[i].argv);
-		}
+	if (rc) {
+		drop_stages(&dec);
+		drop_stages(&enc);
+	}
 	free_stages(&dec);
 	free_stages(&enc);
-	for (i = 0; i < a.n; i++)
-		free(a.v[i]);
-	free(a.v);
+	free_node_arg(na);
+	argv_free(&a);
 	free(codec);
 	free(config);
 	free(pre);
@@ -1045,8 +1262,8 @@ static int build_pipeline(struct bctx *b, const struct wf_troy_create *cr,
 	na->args = args;
 	p = new_proc(b->g, "", &idx);
 	free(p->node);
-	p->node = xfmt("pipeline %s", cr->alias);
-	p->name = xfmt("%s: pipeline", cr->alias);
+	p->node = xfmt("pipeline %s", nd->alias);
+	p->name = xfmt("%s: pipeline", nd->alias);
 	p->fn = wf_node_pipeline;
 	p->arg = na;
 	for (i = 0; i < d->nfrom; i++)
@@ -1062,11 +1279,15 @@ static int build_pipeline(struct bctx *b, const struct wf_troy_create *cr,
 
 static struct gnode *find_node(struct bctx *b, enum wf_troy_kind kind, const char *alias)
 {
+	char *name = node_name(b, alias);
 	size_t i;
 
 	for (i = 0; i < b->nnodes; i++)
-		if (b->nodes[i].kind == kind && !strcmp(b->nodes[i].alias, alias))
+		if (b->nodes[i].kind == kind && b->nodes[i].flow == b->flow && !strcmp(b->nodes[i].alias, name)) {
+			free(name);
 			return &b->nodes[i];
+		}
+	free(name);
 	return NULL;
 }
 
@@ -1075,8 +1296,25 @@ static const char *kind_name(enum wf_troy_kind k)
 	return k == WF_TROY_CONNECTOR ? "connector" : "pipeline";
 }
 
+/* "its input ports: in", "it has no output port" */
+static void port_list(const struct gnode *nd, int output, char *buf, size_t n)
+{
+	size_t i, len;
+	int any = 0;
+
+	len = (size_t)snprintf(buf, n, "its %s ports: ", output ? "output" : "input");
+	for (i = 0; i < nd->nports && len < n; i++)
+		if (nd->ports[i].output == output) {
+			len += (size_t)snprintf(buf + len, n - len, "%s%s", any ? ", " : "", nd->ports[i].name);
+			any = 1;
+		}
+	if (!any)
+		snprintf(buf, n, "it has none");
+}
+
 static int build_connect(struct bctx *b, const struct wf_troy_connect *c)
 {
+	char ports[256];
 	struct gnode *from = find_node(b, c->from.kind, c->from.id);
 	struct gnode *to = find_node(b, c->to.kind, c->to.id);
 	const char *fp = c->from.port ? c->from.port : "out";
@@ -1089,11 +1327,17 @@ static int build_connect(struct bctx *b, const struct wf_troy_connect *c)
 	if (!to)
 		return fail(b, &c->to.pos, "no %s %s was created", kind_name(c->to.kind), c->to.id);
 	f = find_port(from, fp, 1);
-	if (!f)
-		return fail(b, &c->from.pos, "%s %s has no output port %s", kind_name(c->from.kind), c->from.id, fp);
+	if (!f) {
+		port_list(from, 1, ports, sizeof ports);
+		return fail(b, &c->from.port_pos, "%s %s has no output port %s (%s)", kind_name(c->from.kind),
+			    c->from.id, fp, ports);
+	}
 	t = find_port(to, tp, 0);
-	if (!t)
-		return fail(b, &c->to.pos, "%s %s has no input port %s", kind_name(c->to.kind), c->to.id, tp);
+	if (!t) {
+		port_list(to, 0, ports, sizeof ports);
+		return fail(b, &c->to.port_pos, "%s %s has no input port %s (%s)", kind_name(c->to.kind), c->to.id,
+			    tp, ports);
+	}
 	e = xcalloc(1, sizeof *e);
 	e->from = f;
 	e->to = t;
@@ -1202,6 +1446,7 @@ static int wire_ports(struct bctx *b)
 					if (t->exit_sink) {
 						g->wires[w].exit_port = 1;
 						g->wires[w].exit_delay_ns = t->exit_delay_ns;
+						g->wires[w].exit_graceful = t->exit_graceful;
 						continue;
 					}
 					{
@@ -1303,6 +1548,8 @@ int wf_graph_build(struct wf_graph *g, const struct wf_troy *t, const struct wf_
 			rc = -1;
 			break;
 		}
+		b.flow = (int)i;
+		b.prefix = mod->ndeploys > 1 ? d->alias : NULL;
 		rc = build_flow(&b, fl, args);
 		free(args);
 	}

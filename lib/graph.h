@@ -49,6 +49,7 @@ struct wf_gwire {
 	size_t ndests;
 	int exit_port;		/* hub_reads: lines are events for an exit connector */
 	long long exit_delay_ns;
+	int exit_graceful;	/* the exit connector's config: drain first */
 	char *label;		/* for --graph */
 };
 
@@ -97,7 +98,10 @@ void wf_graph_describe(const struct wf_graph *g, FILE *f);
 
 /* Run until an exit connector fires (after its delay), SIGINT/SIGTERM, or
  * a process dies: then stop gracefully (sources first, then let the rest
- * drain) and reap every child. 0, or 1 with msg (which process died). */
+ * drain) and reap every child. A process that dies (a signal not sent by
+ * the stop, or a non-zero exit status) is reported on stderr as it happens,
+ * `flow-run: NAME: exited with status N`. 0; or 1: msg says why when the
+ * graph could not start, and is left empty when a process failed. */
 int wf_graph_run(struct wf_graph *g, const struct wf_graph_opts *o, char *msg, size_t n);
 
 #endif

@@ -40,6 +40,7 @@ struct runner {
 	char *msg;
 	size_t msglen;
 	int exit_fired;
+	int exit_graceful;
 	struct wf_timer exit_timer, drain_timer, kill_timer;
 	int64_t drain_start, quiet_since;
 	size_t alive;
@@ -47,6 +48,7 @@ struct runner {
 };
 
 static void begin_stop(struct runner *r);
+static void signal_sources(struct runner *r, int all);
 
 static void child_setup(struct wf_graph *g, struct wf_gproc *p)
 {
@@ -219,11 +221,32 @@ static long long exit_delay(const struct wf_event *ev, long long dflt)
 	return dflt;
 }
 
+/* The event's `graceful` if it is a boolean, else the configured one. */
+static int exit_graceful(const struct wf_event *ev, int dflt)
+{
+	const char *v, *ve;
+
+	if (ev->kind == WF_DATA && *ev->data.v == '{' && wf_json_get(ev->data.v, ev->data.ve, "graceful", &v, &ve)) {
+		if (ve - v == 4 && !memcmp(v, "true", 4))
+			return 1;
+		if (ve - v == 5 && !memcmp(v, "false", 5))
+			return 0;
+	}
+	return dflt;
+}
+
 static void on_exit_timer(struct wf_loop *l, struct wf_timer *t, void *ud)
 {
-	(void)l;
+	struct runner *r = ud;
+
 	(void)t;
-	begin_stop(ud);
+	begin_stop(r);
+	if (!r->exit_graceful && r->stopping == 1) {
+		/* forceful: no drain, every process is told at once */
+		r->stopping = 2;
+		signal_sources(r, 1);
+		wf_timer_start(l, &r->kill_timer, KILL_AFTER_MS);
+	}
 }
 
 static void on_hub_read(struct wf_loop *l, int fd, int events, void *ud)
@@ -256,6 +279,7 @@ static void on_hub_read(struct wf_loop *l, int fd, int events, void *ud)
 		    ev.kind != WF_CONTROL) {
 			long long ns = exit_delay(&ev, w->exit_delay_ns);
 			r->exit_fired = 1;
+			r->exit_graceful = exit_graceful(&ev, w->exit_graceful);
 			if (r->o && r->o->verbose)
 				fprintf(stderr, "flow-run: exit connector: stopping in %lld ms\n", ns / 1000000);
 			wf_timer_start(l, &r->exit_timer, ns / 1000000);
@@ -420,19 +444,15 @@ static void on_child(struct wf_loop *l, int signo, int events, void *ud)
 			p->exited = 1;
 			p->status = st;
 			r->alive--;
-			if (r->stopping)
-				break;
-			if (WIFSIGNALED(st) || WEXITSTATUS(st)) {
-				if (!r->status) {
-					r->status = 1;
-					if (WIFSIGNALED(st))
-						snprintf(r->msg, r->msglen, "%s: killed by signal %d", p->name,
-							 WTERMSIG(st));
-					else
-						snprintf(r->msg, r->msglen, "%s: exited with status %d", p->name,
-							 WEXITSTATUS(st));
-				}
-				fprintf(stderr, "flow-run: %s; stopping the flow\n", r->msg);
+			/* while stopping, the signals are ours; an exit status is not */
+			if ((WIFSIGNALED(st) && !r->stopping) || (WIFEXITED(st) && WEXITSTATUS(st))) {
+				r->status = 1;
+				if (WIFSIGNALED(st))
+					fprintf(stderr, "flow-run: %s: killed by signal %d%s\n", p->name, WTERMSIG(st),
+						r->stopping ? "" : "; stopping the flow");
+				else
+					fprintf(stderr, "flow-run: %s: exited with status %d%s\n", p->name,
+						WEXITSTATUS(st), r->stopping ? "" : "; stopping the flow");
 				begin_stop(r);
 			} else if (r->o && r->o->verbose) {
 				fprintf(stderr, "flow-run: %s finished\n", p->name);
