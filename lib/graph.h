@@ -37,6 +37,7 @@ struct wf_gproc {
 	int source;		/* stops first on a graceful stop */
 	int pid;
 	int exited, status;
+	unsigned long long cpu;	/* its CPU time, ticks (the drain's check) */
 };
 
 /* A pipe between one writer and one reader; the hub (flow-run itself) is

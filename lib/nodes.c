@@ -63,19 +63,37 @@ static int emit_chunk(struct wf_buf *o, const char *alias, const char *p, size_t
 	return write_all(1, o->p, o->len);
 }
 
+static volatile sig_atomic_t told_to_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	told_to_stop = 1;
+}
+
 /* Read fd in chunks (cut at a character boundary where the text allows),
  * each an event; at EOF a close control event flushes the preprocessors.
- * Like Tremor's readers it does not end the flow: it waits to be stopped. */
+ * Like Tremor's readers it does not end the flow: it waits to be stopped.
+ * SIGUSR1 (the start of a graceful stop) ends the reading but not the
+ * output, so that nothing downstream sees an end before the graph is
+ * drained; SIGTERM ends the process. */
 static int read_chunks(int fd, const char *alias, size_t chunk, const char *what)
 {
+	struct sigaction sa;
 	struct wf_buf o, in;
 	int rc = 0;
 
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;	/* no SA_RESTART: a read in progress returns */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 	wf_buf_init(&o, (size_t)-1);
 	wf_buf_init(&in, (size_t)-1);
 	for (;;) {
 		ssize_t n;
 		size_t keep = 0, len;
+		if (told_to_stop)
+			goto stopped;
 		if (wf_buf_reserve(&in, chunk)) {
 			rc = 1;
 			break;
@@ -126,6 +144,11 @@ static int read_chunks(int fd, const char *alias, size_t chunk, const char *what
 	/* done reading; the graph stops us */
 	for (;;)
 		pause();
+stopped:
+	wf_buf_free(&o);
+	wf_buf_free(&in);
+	for (;;)
+		pause();
 }
 
 int wf_node_file_read(struct wf_gproc *p)
@@ -147,7 +170,10 @@ int wf_node_stdio_read(struct wf_gproc *p)
 	return read_chunks(0, a->alias, 65536, "stdin");
 }
 
-/* Payloads of envelopes on fd 0, written raw to out. */
+#define WRITE_AT (64 * 1024)	/* payloads are written in batches this large */
+
+/* Payloads of envelopes on fd 0, written raw to out: what one read of the
+ * input holds goes out in one write (not one write per event). */
 static int write_payloads(struct wf_gproc *p, int out, const char *what)
 {
 	struct wf_node_arg *a = p->arg;
@@ -171,6 +197,7 @@ static int write_payloads(struct wf_gproc *p, int out, const char *what)
 		while ((k = wf_reader_next(&r, &line, &n)) != 0) {
 			struct wf_event ev;
 			struct wf_json_err jerr;
+			size_t mark;
 			int binary;
 			if (k == WF_LINE_LONG || wf_env_parse(&ev, line, n, &jerr) < 0) {
 				wf_err_event(&err, NULL, -1, NULL, 0, "%s: line %lu: not an envelope", what, r.lineno);
@@ -178,20 +205,29 @@ static int write_payloads(struct wf_gproc *p, int out, const char *what)
 			}
 			if (ev.kind == WF_CONTROL)
 				continue;
-			pay.len = 0;
+			mark = pay.len;
 			if (wf_env_payload(&ev, &pay, &binary) < 0) {
+				pay.len = mark;
 				wf_err_event(&err, &ev, wf_env_stream(&ev), NULL, 0, "%s: bad payload", what);
 				continue;
 			}
-			if (write_all(out, pay.p ? pay.p : "", pay.len) < 0) {
-				fprintf(stderr, "flow-run: %s: %s: write error: %s\n", a->alias, what, strerror(errno));
-				rc = 1;
-				goto done;
+			if (pay.len >= WRITE_AT) {
+				if (write_all(out, pay.p, pay.len) < 0)
+					goto werr;
+				pay.len = 0;
 			}
 		}
+		/* the input is drained for now: write before waiting for more */
+		if (pay.len && write_all(out, pay.p, pay.len) < 0)
+			goto werr;
+		pay.len = 0;
 		if (got == 0)
 			break;
 	}
+	goto done;
+werr:
+	fprintf(stderr, "flow-run: %s: %s: write error: %s\n", a->alias, what, strerror(errno));
+	rc = 1;
 done:
 	wf_reader_free(&r);
 	wf_buf_free(&pay);

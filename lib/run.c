@@ -18,7 +18,7 @@
 #include <sys/ioctl.h>
 
 #define HUB_HIGH (1u << 20)	/* a destination this far behind pauses its sources */
-#define DRAIN_QUIET_MS 60	/* pipes empty this long: drained */
+#define DRAIN_QUIET_MS 60	/* pipes empty, processes idle this long: drained */
 #define DRAIN_MAX_MS 3000
 #define KILL_AFTER_MS 5000
 
@@ -48,7 +48,8 @@ struct runner {
 };
 
 static void begin_stop(struct runner *r);
-static void signal_sources(struct runner *r, int all);
+enum { READERS, SOURCES, EVERYONE };
+static void signal_procs(struct runner *r, int who, int sig);
 
 static void child_setup(struct wf_graph *g, struct wf_gproc *p)
 {
@@ -61,6 +62,8 @@ static void child_setup(struct wf_graph *g, struct wf_gproc *p)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGINT, SIG_IGN);	/* the terminal's ^C is flow-run's to handle */
+	if (!p->argv)
+		signal(SIGUSR1, SIG_IGN);	/* until a reader's body handles it */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* move every fd it keeps above the targets, then into place */
 	src = calloc(p->nfds ? p->nfds : 1, sizeof *src);
@@ -244,7 +247,7 @@ static void on_exit_timer(struct wf_loop *l, struct wf_timer *t, void *ud)
 	if (!r->exit_graceful && r->stopping == 1) {
 		/* forceful: no drain, every process is told at once */
 		r->stopping = 2;
-		signal_sources(r, 1);
+		signal_procs(r, EVERYONE, SIGTERM);
 		wf_timer_start(l, &r->kill_timer, KILL_AFTER_MS);
 	}
 }
@@ -337,14 +340,19 @@ static void on_hub_write(struct wf_loop *l, int fd, int events, void *ud)
 			hub_pause_check(r, (int)k);
 }
 
-static void signal_sources(struct runner *r, int all)
+/* READERS: the file and stdin readers (they stop reading, their output
+ * stays open); SOURCES: the readers and the network connectors (EOF then
+ * flows down to the sinks); EVERYONE: a forceful stop. */
+static void signal_procs(struct runner *r, int who, int sig)
 {
 	size_t i;
 
 	for (i = 0; i < r->g->nprocs; i++) {
 		struct wf_gproc *p = &r->g->procs[i];
-		if (p->pid > 0 && !p->exited && (all || (p->source && !p->argv)))
-			kill(p->pid, SIGTERM);
+		if (p->pid <= 0 || p->exited)
+			continue;
+		if (who == EVERYONE || (p->source && (who == SOURCES || !p->argv)))
+			kill(p->pid, sig);
 	}
 }
 
@@ -360,6 +368,45 @@ static int pipes_empty(struct runner *r)
 			return 0;
 	}
 	return 1;
+}
+
+/* Data the pipes do not show (in a socket, a TLS record, a process's own
+ * buffers) shows as work: a process that is runnable, or that has used CPU
+ * since the last look, is busy. From /proc; without it, nobody is. */
+static int processes_idle(struct runner *r)
+{
+	int idle = 1;
+	size_t i;
+
+	for (i = 0; i < r->g->nprocs; i++) {
+		struct wf_gproc *p = &r->g->procs[i];
+		char path[64], buf[1024], *c;
+		unsigned long long ut, st;
+		char state;
+		ssize_t n;
+		int fd;
+
+		if (p->pid <= 0 || p->exited)
+			continue;
+		snprintf(path, sizeof path, "/proc/%d/stat", p->pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		/* pid (comm) state ppid pgrp session tty tpgid flags minflt
+		 * cminflt majflt cmajflt utime stime */
+		c = strrchr(buf, ')');
+		if (!c || sscanf(c + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &state, &ut, &st) != 3)
+			continue;
+		if (state == 'R' || ut + st != p->cpu)
+			idle = 0;
+		p->cpu = ut + st;
+	}
+	return idle;
 }
 
 static void on_kill_timer(struct wf_loop *l, struct wf_timer *t, void *ud)
@@ -378,8 +425,8 @@ static void on_kill_timer(struct wf_loop *l, struct wf_timer *t, void *ud)
 }
 
 /* Draining: readers of files and stdin are stopped; once every pipe has
- * been empty a while (or the drain takes too long) the network connectors
- * are told to stop, and EOF flows down to the sinks. */
+ * been empty and every process idle a while (or the drain takes too long)
+ * the network connectors are told to stop, and EOF flows down to the sinks. */
 static void on_drain_timer(struct wf_loop *l, struct wf_timer *t, void *ud)
 {
 	struct runner *r = ud;
@@ -388,11 +435,11 @@ static void on_drain_timer(struct wf_loop *l, struct wf_timer *t, void *ud)
 
 	if (r->stopping != 1)
 		return;
-	if (!pipes_empty(r))
+	if (!processes_idle(r) || !pipes_empty(r))
 		r->quiet_since = now;
 	if (now - r->quiet_since >= DRAIN_QUIET_MS || now - r->drain_start >= DRAIN_MAX_MS) {
 		r->stopping = 2;
-		signal_sources(r, 1);
+		signal_procs(r, SOURCES, SIGTERM);
 		/* idle inputs and hub writers with no source: EOF now */
 		for (i = 0; i < r->g->nwires; i++)
 			if (r->g->wires[i].hub_writes && r->hw[i].open && !r->hw[i].nsources)
@@ -409,7 +456,7 @@ static void begin_stop(struct runner *r)
 		return;
 	r->stopping = 1;
 	r->drain_start = r->quiet_since = wf_now_ms();
-	signal_sources(r, 0);
+	signal_procs(r, READERS, SIGUSR1);
 	wf_timer_start(r->loop, &r->drain_timer, 20);
 }
 

@@ -210,3 +210,29 @@ elapsed() {
 	[ "$(cat out.log)" = "$(printf '%s\n' '{"n":1}' '{"n":2}')" ]
 	no_process_left "$FR_server"
 }
+
+@test "a graceful stop drains the graph first: the echoes of 50000 records over TLS all arrive" {
+	# the seed's echo flow with the exit connector on out_or_exit's exit
+	# port: the client must stay connected until the last echo is back
+	local port
+	mkdir before
+	certtool --generate-privkey --key-type=ecdsa --outfile before/localhost.key 2>/dev/null
+	printf '%s\n' 'cn = localhost' 'dns_name = localhost' 'ip_address = 127.0.0.1' 'expiration_days = 30' \
+		'ca' 'signing_key' 'encryption_key' 'tls_www_server' >tmpl
+	certtool --generate-self-signed --load-privkey before/localhost.key --template tmpl \
+		--outfile before/localhost.cert 2>/dev/null
+	port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	sed -e "s/0\.0\.0\.0:65535/127.0.0.1:$port/g" \
+		-e 's#connect /pipeline/server_side to /connector/exit;#connect /pipeline/server_side/exit to /connector/exit;#' \
+		"$FX/seed-separate.troy" >echo.troy
+	seq 1 50000 | sed 's/.*/{"n": &, "pad": "abcdefghijklmnopqrstuvwxyz"}/' >in.json
+	echo '"exit"' >>in.json
+	flow echo.troy
+	[ "$status" -eq 0 ]
+	grep -v '^ws-listen: listening on ' <<<"$output" >echoes || true
+	[ "$(wc -l <out.log)" -eq 50000 ]
+	[ "$(wc -l <echoes)" -eq 50000 ]
+	! grep -q error echoes
+	[ "$(tail -n 1 echoes)" = '{"n":50000,"pad":"abcdefghijklmnopqrstuvwxyz"}' ]
+	no_process_left
+}
