@@ -1,5 +1,6 @@
 # wsflow: plain make. `make`, `make check`, `make check SANITIZE=1`,
-# `make install PREFIX=/usr/local DESTDIR=`, `make demo`, `make bench`, `make bench-ws`.
+# `make install PREFIX=/usr/local DESTDIR=`, `make demo`, `make bench`, `make bench-ws`,
+# `make bench-flow`.
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -69,6 +70,10 @@ bench: all
 bench-ws: all
 	scripts/bench-ws-listen $(B)/bin
 
+# flow-run: the seed's echo flow against a bare ws-connect | ws-listen pipe (~1 min).
+bench-flow: all
+	scripts/bench-flow-run $(B)/bin
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(TROYDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
@@ -78,7 +83,7 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all units check lint-man demo bench bench-ws install clean
+.PHONY: all units check lint-man demo bench bench-ws bench-flow install clean
 .SECONDARY: $(LIB_OBJ)
 
 # Fuzzing (tests/fuzz): `make fuzz` builds each target with clang's libFuzzer
