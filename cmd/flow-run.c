@@ -64,6 +64,10 @@ int main(int argc, char **argv)
 	if (rc == WF_CLI_RUN && cli.nargs != 1) {
 		snprintf(msg, sizeof msg, cli.nargs ? "one flow file only" : "a flow file (.troy) is needed");
 		rc = WF_CLI_BAD;
+	} else if (rc == WF_CLI_RUN && (cli.err_fd >= 0 || cli.raw_in || cli.raw_out || cli.max_line != WF_MAX_LINE)) {
+		/* the filters' options: a flow says what its connectors do */
+		snprintf(msg, sizeof msg, "--err-fd, --raw-input, --raw-output and --max-line are not flow-run options");
+		rc = WF_CLI_BAD;
 	}
 	if (rc != WF_CLI_RUN) {
 		for (i = 0; incs && incs[i]; i++)

@@ -200,4 +200,8 @@ wired_flow() {
 	flow a.troy b.troy
 	[ "$status" -eq 2 ]
 	[[ ${lines[0]} == 'flow-run: one flow file only' ]]
+	# the filters' options mean nothing to flow-run
+	flow -R a.troy
+	[ "$status" -eq 2 ]
+	[[ ${lines[0]} == 'flow-run: --err-fd, --raw-input, --raw-output and --max-line are not flow-run options' ]]
 }
