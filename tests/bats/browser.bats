@@ -49,13 +49,14 @@ echo_server() {
 	shift
 	mkfifo "$T/$name.back" "$T/$name.pipe"
 	# read-write: opening the loop's fifo does not wait for tee
-	"$WF_BIN/ws-listen" --stream-events "$@" <>"$T/$name.back" >"$T/$name.pipe" 2>"$T/$name.err" &
+	: >"$T/$name.err"
+	"$WF_BIN/ws-listen" --stream-events "$@" 2>"$T/$name.err" <>"$T/$name.back" >"$T/$name.pipe" &
 	eval "SRV_$name=$!"
 	PIDS+=($!)
 	tee "$T/$name.out" <"$T/$name.pipe" >"$T/$name.back" &
 	PIDS+=($!)
 	for ((i = 0; i < 500; i++)); do
-		port=$(sed -n 's/^ws-listen: listening on wss*:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/$name.err")
+		port=$(sed -n 's/^ws-listen: listening on wss*:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/$name.err" || true)
 		[ -n "$port" ] && break
 		sleep 0.02
 	done
