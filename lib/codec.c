@@ -39,13 +39,20 @@ static int json_decode(struct wf_filter *f, const struct wf_event *ev)
 		/* already a value: nothing to decode */
 		return wf_filter_pass(f, ev);
 	}
-	rc = wf_env_payload(ev, &c->a, &binary);
-	if (rc == -EINVAL)
-		return bad_base64(f, ev);
-	if (rc)
-		return rc;
-	p = c->a.p ? c->a.p : "";
-	n = c->a.len;
+	if (ev->kind == WF_DATA && ev->text) {
+		/* unescaped by the envelope reader as it checked the line */
+		binary = 0;
+		p = ev->text;
+		n = (size_t)(ev->text_end - ev->text);
+	} else {
+		rc = wf_env_payload(ev, &c->a, &binary);
+		if (rc == -EINVAL)
+			return bad_base64(f, ev);
+		if (rc)
+			return rc;
+		p = c->a.p ? c->a.p : "";
+		n = c->a.len;
+	}
 	o = wf_filter_begin(f, ev, m, key, &mark);
 	if (!o)
 		return -ENOBUFS;
@@ -134,6 +141,7 @@ void wf_codec_init(struct wf_codec *c, struct wf_filter *f)
 		f->event = c->encode ? string_encode : string_decode;
 	else
 		f->event = c->encode ? json_encode : json_decode;
+	f->want_text = c->kind == WF_CODEC_JSON && !c->encode;
 }
 
 void wf_codec_free(struct wf_codec *c)

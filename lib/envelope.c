@@ -23,12 +23,20 @@ static struct wf_member *known_member(struct wf_event *ev, const char *k, const 
 
 int wf_env_parse(struct wf_event *ev, const char *line, size_t n, struct wf_json_err *err)
 {
+	return wf_env_parse_text(ev, line, n, NULL, err);
+}
+
+int wf_env_parse_text(struct wf_event *ev, const char *line, size_t n, struct wf_buf *text,
+		      struct wf_json_err *err)
+{
 	const char *p = line, *e = line + n;
 	struct wf_json_err jerr;
 
 	memset(ev, 0, sizeof *ev);
 	ev->line = line;
 	ev->end = e;
+	if (text)
+		text->len = 0;
 	p = wf_json_ws(p, e);
 	if (p >= e || *p != '{') {
 		err->at = p;
@@ -61,7 +69,15 @@ int wf_env_parse(struct wf_event *ev, const char *line, size_t n, struct wf_json
 				return -1;
 			}
 			p = wf_json_ws(p + 1, e);
-			q = wf_json_skip(p, e, &jerr);
+			if (text && m == &ev->data && !m->k && p < e && *p == '"' &&
+			    !wf_buf_reserve(text, (size_t)(e - p))) {
+				/* checked and unescaped in one pass */
+				q = wf_json_string_text(p, e, text, &esc, &jerr);
+				ev->text = text->p;
+				ev->text_end = text->p + text->len;
+			} else {
+				q = wf_json_skip(p, e, &jerr);
+			}
 			if (!q) {
 				*err = jerr;
 				return -1;

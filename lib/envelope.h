@@ -22,11 +22,17 @@ struct wf_event {
 	const char *line, *end;	/* borrowed: the caller's line, without '\n' */
 	enum wf_kind kind;
 	struct wf_member data, bytes, meta, origin, control;
+	const char *text, *text_end;	/* see wf_env_parse_text; NULL otherwise */
 };
 
 /* 0, or -1 with err filled ("not a JSON object", "no data, bytes or control", ...).
  * Keys are compared by what they stand for ("d\u0061ta" is data). */
 int wf_env_parse(struct wf_event *ev, const char *line, size_t n, struct wf_json_err *err);
+/* wf_env_parse that, in the same pass, unescapes a `data` string into text
+ * (emptied first; text may be NULL): ev->text..text_end then point at the
+ * contents in it. They are NULL when text had no room for them (its maximum). */
+int wf_env_parse_text(struct wf_event *ev, const char *line, size_t n, struct wf_buf *text,
+		      struct wf_json_err *err);
 
 /* The payload as bytes: a `data` string unescaped, a `bytes` string decoded,
  * any other `data` value as its JSON text. Appends to out; 0, -EINVAL for a

@@ -159,7 +159,7 @@ static int handle_line(struct run *r, const char *line, size_t n)
 		line = f->line.p;
 		n = f->line.len - 1;
 	}
-	if (wf_env_parse(&ev, line, n, &jerr) < 0) {
+	if (wf_env_parse_text(&ev, line, n, f->want_text ? &f->text : NULL, &jerr) < 0) {
 		wf_err_event(f->err, NULL, -1, line, n, "line %lu: not an envelope: %s at byte %zu",
 			     f->lineno, jerr.msg, (size_t)(jerr.at - line));
 		return 0;
@@ -253,6 +253,7 @@ int wf_filter_run(struct wf_filter *f, int in, int out, char *msg, size_t n)
 	wf_writer_init(&f->out, out, (size_t)-1);
 	wf_buf_init(&f->line, f->maxline * 6 + 64);
 	wf_buf_init(&f->tmp, (size_t)-1);
+	wf_buf_init(&f->text, f->maxline * 6 + 64);
 	r.loop = wf_loop_new();
 	if (!r.loop) {
 		describe(msg, n, "event loop", -ENOMEM);
@@ -275,6 +276,7 @@ int wf_filter_run(struct wf_filter *f, int in, int out, char *msg, size_t n)
 	wf_writer_free(&f->out);
 	wf_buf_free(&f->line);
 	wf_buf_free(&f->tmp);
+	wf_buf_free(&f->text);
 	return rc < 0 ? rc : 0;
 }
 

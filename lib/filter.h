@@ -26,11 +26,13 @@ struct wf_filter {
 	wf_filter_fn *event;	/* a data or bytes event */
 	wf_filter_fn *control;	/* a control event, or NULL: passed on */
 	wf_filter_end_fn *finish;	/* at EOF, or NULL */
+	int want_text;		/* events come with ev->text (wf_env_parse_text) */
 	void *ud;
 	/* kept by the driver */
 	struct wf_writer out;
 	struct wf_buf line;	/* -R: the synthesized envelope */
 	struct wf_buf tmp;	/* -r: payload scratch */
+	struct wf_buf text;	/* want_text: the unescaped `data` string */
 	unsigned long lineno;
 };
 

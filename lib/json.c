@@ -174,14 +174,12 @@ static inline const char *string_special(const char *q, const char *e, const cha
 	return q + k;
 }
 
-/* The string scanner; with utf8 0 the text is known to be valid UTF-8. */
+/* The string scanner from p inside the string that opens at start; with
+ * utf8 0 the text is known to be valid UTF-8. Sets *esc at an escape. */
 static inline __attribute__((always_inline)) const char *
-scan_string(const char *p, const char *e, int *esc, struct wf_json_err *err, int utf8)
+scan_from(const char *start, const char *p, const char *e, int *esc, struct wf_json_err *err,
+	  int utf8)
 {
-	const char *start = p;
-
-	p++;
-	*esc = 0;
 	/* 32 bytes at a time. A block whose backslashes stand apart, all
 	 * followed by a valid simple escape, takes its closing quote from the
 	 * masks and checks only its UTF-8 sequences one by one; any other
@@ -268,6 +266,13 @@ each:
 	FAIL(start, "unterminated string");
 }
 
+static inline __attribute__((always_inline)) const char *
+scan_string(const char *p, const char *e, int *esc, struct wf_json_err *err, int utf8)
+{
+	*esc = 0;
+	return scan_from(p, p + 1, e, esc, err, utf8);
+}
+
 static __attribute__((noinline)) const char *
 string_any(const char *p, const char *e, int *esc, struct wf_json_err *err)
 {
@@ -308,7 +313,10 @@ static inline const char *string_utf8(const char *p, const char *e, int *esc, st
 
 static inline int is_ws(char ch)
 {
-	return ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t';
+	unsigned char c = (unsigned char)ch;
+
+	/* ' ', '\n', '\r', '\t' as bits of one word */
+	return c <= ' ' && ((1ull << c) & (1ull << ' ' | 1ull << '\n' | 1ull << '\r' | 1ull << '\t'));
 }
 
 /* p at white space: the first byte after the run. */
@@ -580,6 +588,25 @@ int wf_json_unescape(struct wf_buf *out, const char *s, const char *se)
 			}
 			/* the simple escapes of a block in place: each one's byte,
 			 * then the input after it stored again (k bytes behind) */
+			if (!(bits & (bits << 1)) &&
+			    !((bits << 1) & (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('u')))) &&
+			    !((bits >> 15) && s[16] == 'u')) {
+				/* no two backslashes together, no \u: every one
+				 * starts a simple escape */
+				k = 0;
+				do {
+					i = (unsigned)__builtin_ctz(bits);
+					o[i - k] = (char)esc_tab[(unsigned char)s[i + 1]];
+					_mm_storeu_si128((__m128i *)(void *)(o + i - k + 1),
+							 _mm_loadu_si128((const __m128i *)(const void *)(s + i + 2)));
+					k++;
+					bits &= bits - 1;
+				} while (bits);
+				next = 16 + (i == 15);
+				s += next;
+				o += next - k;
+				continue;
+			}
 			k = 0;
 			next = 16;
 			do {
@@ -622,6 +649,104 @@ escape:
 	}
 	out->len = (size_t)(o - out->p);
 	return 0;
+}
+
+const char *wf_json_string_text(const char *p, const char *e, struct wf_buf *out, int *esc,
+				struct wf_json_err *err)
+{
+	const char *start = p, *q;
+	char *o = out->p + out->len;
+
+	p++;
+	*esc = 0;
+	/* 32 bytes at a time, stored whole; each escape writes what it stands
+	 * for and stores the input after it again, sh bytes further back.
+	 * Loads and stores stay within e: the output is never longer. */
+	while (e - p >= 80) {
+		struct kinds k;
+		uint32_t bits;
+		size_t i, next, sh = 0;
+
+		classify32(p, &k);
+#ifdef __SSE2__
+		_mm_storeu_si128((__m128i *)(void *)o, _mm_loadu_si128((const __m128i *)(const void *)p));
+		_mm_storeu_si128((__m128i *)(void *)(o + 16),
+				 _mm_loadu_si128((const __m128i *)(const void *)(p + 16)));
+#else
+		memcpy(o, p, 32);
+#endif
+		bits = k.b | k.q | k.c | k.h;
+		while (bits) {
+			unsigned char c;
+			i = (size_t)__builtin_ctz(bits);
+			q = p + i;
+			c = (unsigned char)*q;
+			if (c == '"') {
+				out->len = (size_t)(o + i - sh - out->p);
+				return q + 1;
+			}
+			if (c == '\\') {
+				uint32_t cp;
+				size_t used, put;
+				*esc = 1;
+				switch (esc_tab[(unsigned char)q[1]]) {
+				case 0:
+					FAIL(q, "bad escape in string");
+				case 1:
+					if (!hex4_ok(q + 2))
+						FAIL(q, "bad \\u escape in string");
+					if (q[6] == '\\' && q[7] == 'u' && !hex4_ok(q + 8)) {
+						/* the next escape is bad: an error follows */
+						cp = 0xfffd;
+						used = 6;
+					} else {
+						used = (size_t)(unescape_u(q, e, &cp) - q);
+					}
+					put = wf_utf8_put(cp, o + i - sh);
+					break;
+				default:
+					o[i - sh] = (char)esc_tab[(unsigned char)q[1]];
+					used = 2;
+					put = 1;
+				}
+				sh += used - put;
+				next = i + used;
+#ifdef __SSE2__
+				_mm_storeu_si128((__m128i *)(void *)(o + next - sh),
+						 _mm_loadu_si128((const __m128i *)(const void *)(p + next)));
+				_mm_storeu_si128((__m128i *)(void *)(o + next - sh + 16),
+						 _mm_loadu_si128((const __m128i *)(const void *)(p + next + 16)));
+#else
+				memcpy(o + next - sh, p + next, 32);
+#endif
+			} else if (c < 0x20) {
+				FAIL(q, "control character in string");
+			} else {
+				size_t len = utf8_len(q, e);
+				if (!len)
+					FAIL(q, "invalid UTF-8 in string");
+				next = i + len;
+				if (next > 32)
+					memcpy(o + i - sh, q, len);	/* past what was stored */
+			}
+			if (next >= 32) {
+				p += next;
+				o += next - sh;
+				goto next_block;
+			}
+			bits &= ~(uint32_t)0 << next;
+		}
+		p += 32;
+		o += 32 - sh;
+next_block:;
+	}
+	/* the last bytes: checked, then unescaped */
+	q = scan_from(start, p, e, esc, err, 1);
+	if (!q)
+		return NULL;
+	out->len = (size_t)(o - out->p);
+	wf_json_unescape(out, p, q - 1);	/* has room: reserved by the caller */
+	return q;
 }
 
 size_t wf_json_unescaped_len(const char *s, const char *se)
@@ -1025,13 +1150,31 @@ static int rearrange(struct cctx *c, size_t from, struct mem *m, size_t n)
 static int compact_ex(struct wf_buf *out, const char *p, const char *e, unsigned flags,
 		      struct wf_json_err *err, struct wf_buf *scratch);
 
-/* An object with repeated keys in escaped output: out[from..) is dropped
- * and the object obj..oe compacted again, rearranged, and escaped. */
-static int redo_escaped(struct cctx *c, size_t from, const char *obj, const char *oe)
+/* The length of p..e escaped. */
+static size_t escaped_len(const char *p, const char *e)
+{
+	size_t n = 0;
+
+	for (; p < e; p++)
+		n += 1 + needs_escape((unsigned char)*p) + 4 * ((unsigned char)*p < 0x20);
+	return n;
+}
+
+/* An object with repeated keys in escaped output: it is compacted again,
+ * rearranged, and escaped in the place of what was written of it. Its start
+ * obj was in the run that began at run0 when out held len0 bytes. */
+static int redo_escaped(struct cctx *c, size_t len0, const char *run0, const char *obj,
+			const char *oe)
 {
 	int rc;
 
-	c->out->len = from;
+	if (c->run == run0) {
+		/* nothing of it is in out yet: out gets the run up to it */
+		if ((rc = flush(c, obj)))
+			return rc;
+	} else {
+		c->out->len = len0 + escaped_len(run0, obj);
+	}
 	c->t4.len = 0;
 	rc = compact_ex(&c->t4, obj, oe, WF_JSON_VALID, NULL, NULL);
 	if (rc < 0)
@@ -1067,18 +1210,10 @@ static const char *compact(struct cctx *c, const char *p, const char *e, int dep
 		FAIL(p, "unexpected end of input");
 	switch (*p) {
 	case '{': {
-		const char *obj = p;
-		size_t from, base = c->nm, n;
+		const char *obj = p, *run0 = c->run;
+		size_t len0 = c->out->len, from = opos(c, p), base = c->nm, n;
 		if (depth >= WF_JSON_MAX_DEPTH)
 			FAIL(p, "nested too deeply");
-		if (c->escape) {
-			/* escaped, the run's length in out is not known: flush it */
-			if ((rc = flush(c, p)))
-				goto nobuf;
-			from = c->out->len;
-		} else {
-			from = opos(c, p);
-		}
 		p++;
 		CUT_WS(p);
 		if (p < e && *p == '}')
@@ -1140,7 +1275,7 @@ static const char *compact(struct cctx *c, const char *p, const char *e, int dep
 				return p;
 			}
 			if (c->escape)
-				rc = redo_escaped(c, from, obj, p);
+				rc = redo_escaped(c, len0, run0, obj, p);
 			else if (!(rc = flush(c, p)))
 				rc = rearrange(c, from, c->m + base, n);
 			if (rc)

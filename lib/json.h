@@ -29,6 +29,12 @@ const char *wf_json_skip(const char *p, const char *e, struct wf_json_err *err);
  * string holds a backslash escape. */
 const char *wf_json_string(const char *p, const char *e, int *esc, struct wf_json_err *err);
 
+/* wf_json_string that also appends the string's contents, unescaped as by
+ * wf_json_unescape, to out, in the same pass. out must have room for e - p
+ * bytes (the contents are never longer). On failure out->len is unchanged. */
+const char *wf_json_string_text(const char *p, const char *e, struct wf_buf *out, int *esc,
+				struct wf_json_err *err);
+
 /* Unescape the contents of a validated string (between the quotes) into out.
  * Lone surrogates become U+FFFD. 0 or a negative errno (buffer maximum). */
 int wf_json_unescape(struct wf_buf *out, const char *s, const char *se);
