@@ -319,20 +319,24 @@ static inline int is_ws(char ch)
 	return c <= ' ' && ((1ull << c) & (1ull << ' ' | 1ull << '\n' | 1ull << '\r' | 1ull << '\t'));
 }
 
-/* p at white space: the first byte after the run. */
+/* p at white space: the first byte after the run. Pretty-printed text
+ * has a line break, then spaces: those are found 16 at a time. */
 static const char *ws_run(const char *p, const char *e)
 {
 #ifdef __SSE2__
-	while (e - p >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
-						      _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
-					 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
-						      _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
-		unsigned bits = ~(unsigned)_mm_movemask_epi8(m) & 0xffff;
-		if (bits)
-			return p + __builtin_ctz(bits);
-		p += 16;
+	while (e - p >= 17) {
+		unsigned nz;
+		p += *p == '\n';
+		nz = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p),
+								 _mm_set1_epi8(' '))) & 0xffff;
+		if (!nz) {
+			p += 16;
+			continue;
+		}
+		p += __builtin_ctz(nz);
+		if (!is_ws(*p))
+			return p;
+		p++;
 	}
 #endif
 	while (p < e && is_ws(*p))
@@ -656,9 +660,9 @@ const char *wf_json_string_text(const char *p, const char *e, struct wf_buf *out
 {
 	const char *start = p, *q;
 	char *o = out->p + out->len;
+	int escaped = 0;
 
 	p++;
-	*esc = 0;
 	/* 32 bytes at a time, stored whole; each escape writes what it stands
 	 * for and stores the input after it again, sh bytes further back.
 	 * Loads and stores stay within e: the output is never longer. */
@@ -683,13 +687,22 @@ const char *wf_json_string_text(const char *p, const char *e, struct wf_buf *out
 			c = (unsigned char)*q;
 			if (c == '"') {
 				out->len = (size_t)(o + i - sh - out->p);
+				*esc = escaped;
 				return q + 1;
 			}
 			if (c == '\\') {
 				uint32_t cp;
 				size_t used, put;
-				*esc = 1;
-				switch (esc_tab[(unsigned char)q[1]]) {
+				unsigned char d = esc_tab[(unsigned char)q[1]];
+				escaped = 1;
+				if (d > 1) {
+					/* the common case: a simple escape */
+					o[i - sh] = (char)d;
+					sh++;
+					next = i + 2;
+					goto restore;
+				}
+				switch (d) {
 				case 0:
 					FAIL(q, "bad escape in string");
 				case 1:
@@ -703,14 +716,10 @@ const char *wf_json_string_text(const char *p, const char *e, struct wf_buf *out
 						used = (size_t)(unescape_u(q, e, &cp) - q);
 					}
 					put = wf_utf8_put(cp, o + i - sh);
-					break;
-				default:
-					o[i - sh] = (char)esc_tab[(unsigned char)q[1]];
-					used = 2;
-					put = 1;
 				}
 				sh += used - put;
 				next = i + used;
+restore:
 #ifdef __SSE2__
 				_mm_storeu_si128((__m128i *)(void *)(o + next - sh),
 						 _mm_loadu_si128((const __m128i *)(const void *)(p + next)));
@@ -741,6 +750,7 @@ const char *wf_json_string_text(const char *p, const char *e, struct wf_buf *out
 next_block:;
 	}
 	/* the last bytes: checked, then unescaped */
+	*esc = escaped;
 	q = scan_from(start, p, e, esc, err, 1);
 	if (!q)
 		return NULL;
@@ -1193,14 +1203,25 @@ static int redo_escaped(struct cctx *c, size_t len0, const char *run0, const cha
 	} \
 } while (0)
 
-#define STRING(p) (c->valid ? valid_string(p, e, &esc) : \
-		   c->utf8 ? string_utf8(p, e, &esc, err) : string_inline(p, e, &esc, err, 1))
+/* The modes of compaction, each a function of its own: validated text,
+ * text known to be valid UTF-8, any text. */
+enum { C_VALID, C_UTF8, C_ANY };
+
+static const char *compact_valid(struct cctx *c, const char *p, const char *e, int depth);
+static const char *compact_utf8(struct cctx *c, const char *p, const char *e, int depth);
+static const char *compact_any(struct cctx *c, const char *p, const char *e, int depth);
+
+#define STRING(p) (mode == C_VALID ? valid_string(p, e, &esc) : \
+		   mode == C_UTF8 ? string_utf8(p, e, &esc, err) : string_inline(p, e, &esc, err, 1))
+#define COMPACT(p) (mode == C_VALID ? compact_valid(c, p, e, depth + 1) : \
+		    mode == C_UTF8 ? compact_utf8(c, p, e, depth + 1) : compact_any(c, p, e, depth + 1))
 /* A member or element: scalars here, only containers by recursion. */
 #define VALUE(p) ((p) < e && *(p) == '"' ? STRING(p) : \
-		  (p) < e && (*(p) == '{' || *(p) == '[') ? compact(c, p, e, depth + 1) : \
-		  c->valid ? valid_scalar(p, e) : scalar_end(p, e, err))
+		  (p) < e && (*(p) == '{' || *(p) == '[') ? COMPACT(p) : \
+		  mode == C_VALID ? valid_scalar(p, e) : scalar_end(p, e, err))
 
-static const char *compact(struct cctx *c, const char *p, const char *e, int depth)
+static inline __attribute__((always_inline)) const char *
+compact(struct cctx *c, const char *p, const char *e, int depth, int mode)
 {
 	struct wf_json_err *err = c->err;
 	const char *q;
@@ -1308,7 +1329,7 @@ static const char *compact(struct cctx *c, const char *p, const char *e, int dep
 	case '"':
 		return STRING(p);
 	}
-	if (c->valid)
+	if (mode == C_VALID)
 		return valid_scalar(p, e);
 	if (*p == '-' || (*p >= '0' && *p <= '9'))
 		return number_end(p, e, err);
@@ -1316,6 +1337,21 @@ static const char *compact(struct cctx *c, const char *p, const char *e, int dep
 nobuf:
 	c->rc = rc;
 	FAIL(p, "out of buffer space");
+}
+
+static const char *compact_valid(struct cctx *c, const char *p, const char *e, int depth)
+{
+	return compact(c, p, e, depth, C_VALID);
+}
+
+static const char *compact_utf8(struct cctx *c, const char *p, const char *e, int depth)
+{
+	return compact(c, p, e, depth, C_UTF8);
+}
+
+static const char *compact_any(struct cctx *c, const char *p, const char *e, int depth)
+{
+	return compact(c, p, e, depth, C_ANY);
 }
 
 static int compact_ex(struct wf_buf *out, const char *p, const char *e, unsigned flags,
@@ -1353,7 +1389,7 @@ static int compact_ex(struct wf_buf *out, const char *p, const char *e, unsigned
 	wf_buf_init(&c.t4, (size_t)-1);
 	p = wf_json_ws(p, e);
 	c.run = p;
-	q = compact(&c, p, e, 0);
+	q = c.valid ? compact_valid(&c, p, e, 0) : c.utf8 ? compact_utf8(&c, p, e, 0) : compact_any(&c, p, e, 0);
 	if (!q) {
 		ok = c.rc ? c.rc : 0;
 	} else if (wf_json_ws(q, e) != e) {
