@@ -319,24 +319,20 @@ static inline int is_ws(char ch)
 	return c <= ' ' && ((1ull << c) & (1ull << ' ' | 1ull << '\n' | 1ull << '\r' | 1ull << '\t'));
 }
 
-/* p at white space: the first byte after the run. Pretty-printed text
- * has a line break, then spaces: those are found 16 at a time. */
+/* p at white space: the first byte after the run. */
 static const char *ws_run(const char *p, const char *e)
 {
 #ifdef __SSE2__
-	while (e - p >= 17) {
-		unsigned nz;
-		p += *p == '\n';
-		nz = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p),
-								 _mm_set1_epi8(' '))) & 0xffff;
-		if (!nz) {
-			p += 16;
-			continue;
-		}
-		p += __builtin_ctz(nz);
-		if (!is_ws(*p))
-			return p;
-		p++;
+	while (e - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')),
+						      _mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))),
+					 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+						      _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))));
+		unsigned bits = ~(unsigned)_mm_movemask_epi8(m) & 0xffff;
+		if (bits)
+			return p + __builtin_ctz(bits);
+		p += 16;
 	}
 #endif
 	while (p < e && is_ws(*p))
@@ -418,6 +414,46 @@ static const char *valid_scalar(const char *p, const char *e)
 	}
 }
 
+/* A number of the common forms -?(0|[1-9][0-9]*)(.[0-9]+)? within 16 bytes,
+ * from masks: its end, or NULL for number_end to decide (and report). */
+static inline const char *number_fast(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	__m128i v;
+	unsigned d, dot, other, tok, len, s0;
+
+	if (e - p < 16)
+		return NULL;
+	v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	d = (unsigned)_mm_movemask_epi8(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+						      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1))));
+	dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+	other = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('e')), _mm_cmpeq_epi8(v, _mm_set1_epi8('E'))),
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')), _mm_cmpeq_epi8(v, _mm_set1_epi8('-')))));
+	s0 = *p == '-';
+	/* the token: digits and dots after an optional leading minus */
+	len = (unsigned)__builtin_ctz(~(d | dot | other) | 0x10000u);
+	if (len == 16)
+		return NULL;	/* longer: number_end */
+	tok = (1u << len) - 1;
+	if ((other & tok) != s0 || len == s0)
+		return NULL;	/* an exponent, a sign inside, or a lone '-' */
+	dot &= tok;
+	if (dot & (dot - 1))
+		return NULL;
+	if (dot && (dot < (2u << s0) || dot << 1 == (tok + 1)))
+		return NULL;	/* no digit before or after the dot */
+	if (p[s0] == '0' && len > s0 + 1 && p[s0 + 1] != '.')
+		return NULL;	/* a leading zero */
+	return p + len;
+#else
+	(void)p;
+	(void)e;
+	return NULL;
+#endif
+}
+
 static const char *number_end(const char *p, const char *e, struct wf_json_err *err)
 {
 	const char *s = p;
@@ -473,8 +509,10 @@ static inline const char *scalar_end(const char *p, const char *e, struct wf_jso
 {
 	if (p >= e)
 		FAIL(p, "unexpected end of input");
-	if (*p == '-' || (*p >= '0' && *p <= '9'))
-		return number_end(p, e, err);
+	if (*p == '-' || (*p >= '0' && *p <= '9')) {
+		const char *q = number_fast(p, e);
+		return q ? q : number_end(p, e, err);
+	}
 	return literal_end(p, e, err);
 }
 
@@ -957,13 +995,15 @@ static inline int flush(struct cctx *c, const char *p)
 
 	if (c->escape) {
 		rc = escape_body(o, c->run, n);
-	} else if (n <= 16 && o->cap - o->len >= 16 && c->end - c->run >= 16) {
-		/* a short run (between white space) as one 16-byte copy */
+	} else if (n <= 32 && o->cap - o->len >= 32 && c->end - c->run >= 32) {
+		/* a short run (between white space) as two 16-byte copies */
 #ifdef __SSE2__
 		_mm_storeu_si128((__m128i *)(void *)(o->p + o->len),
 				 _mm_loadu_si128((const __m128i *)(const void *)c->run));
+		_mm_storeu_si128((__m128i *)(void *)(o->p + o->len + 16),
+				 _mm_loadu_si128((const __m128i *)(const void *)(c->run + 16)));
 #else
-		memcpy(o->p + o->len, c->run, 16);
+		memcpy(o->p + o->len, c->run, 32);
 #endif
 		o->len += n;
 	} else {
@@ -1198,7 +1238,8 @@ static int redo_escaped(struct cctx *c, size_t len0, const char *run0, const cha
 	if ((p) < e && is_ws(*(p))) { \
 		if ((rc = flush(c, p))) \
 			goto nobuf; \
-		(p) = ws_run(p, e); \
+		/* one space (as after ':' in pretty text) needs no scan */ \
+		(p) = (p) + 1 < e && !is_ws((p)[1]) ? (p) + 1 : ws_run(p, e); \
 		c->run = (p); \
 	} \
 } while (0)
@@ -1331,9 +1372,7 @@ compact(struct cctx *c, const char *p, const char *e, int depth, int mode)
 	}
 	if (mode == C_VALID)
 		return valid_scalar(p, e);
-	if (*p == '-' || (*p >= '0' && *p <= '9'))
-		return number_end(p, e, err);
-	return literal_end(p, e, err);
+	return scalar_end(p, e, err);
 nobuf:
 	c->rc = rc;
 	FAIL(p, "out of buffer space");
