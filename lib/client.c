@@ -4,6 +4,7 @@
 #include "io.h"
 #include "loop.h"
 #include "url.h"
+#include "utf8.h"
 #include "ws.h"
 
 #include <arpa/inet.h>
@@ -67,7 +68,7 @@ struct cli {
 	int in_eof;		/* stdin is done: close once sent */
 	int full;
 	int stopping;		/* a signal or EOF asked us to finish */
-	struct wf_buf scratch, line;
+	struct wf_buf scratch;
 	int status;
 	char *msg;
 	size_t msglen;
@@ -140,6 +141,20 @@ static void update_in(struct cli *c)
 	c->in_watched = want;
 }
 
+/* Send one payload; ev (NULL for a -R line) lends its meta to an error. */
+static void send_payload(struct cli *c, const struct wf_event *ev, int binary, const char *p, size_t n,
+			 const char *line, size_t len, unsigned long lineno)
+{
+	int rc = wf_ws_send(c->ws, binary, p, n);
+
+	if (rc < 0)
+		wf_err_event(c->cfg->err, ev, ev ? wf_env_stream(ev) : -1, line, len, "line %lu: not sent: %s",
+			     lineno,
+			     rc == -ENOBUFS ? "send queue full" : rc == -EPIPE ? "connection closing" : strerror(-rc));
+	else if (wf_ws_queued(c->ws) > c->wcfg.queue_high)
+		c->full = 1;
+}
+
 static void send_event(struct cli *c, const struct wf_event *ev, unsigned long lineno)
 {
 	int binary, rc;
@@ -153,13 +168,8 @@ static void send_event(struct cli *c, const struct wf_event *ev, unsigned long l
 			     "line %lu: %s", lineno, rc == -EINVAL ? "bytes is not valid base64" : strerror(-rc));
 		return;
 	}
-	rc = wf_ws_send(c->ws, binary, c->scratch.p ? c->scratch.p : "", c->scratch.len);
-	if (rc < 0)
-		wf_err_event(c->cfg->err, ev, wf_env_stream(ev), ev->line, (size_t)(ev->end - ev->line),
-			     "line %lu: not sent: %s", lineno,
-			     rc == -ENOBUFS ? "send queue full" : rc == -EPIPE ? "connection closing" : strerror(-rc));
-	else if (wf_ws_queued(c->ws) > c->wcfg.queue_high)
-		c->full = 1;
+	send_payload(c, ev, binary, c->scratch.p ? c->scratch.p : "", c->scratch.len, ev->line,
+		     (size_t)(ev->end - ev->line), lineno);
 }
 
 static void process_lines(struct cli *c)
@@ -177,11 +187,10 @@ static void process_lines(struct cli *c)
 			continue;
 		}
 		if (c->cfg->raw_in) {
-			c->line.len = 0;
-			if (wf_env_from_text(&c->line, line, n))
-				continue;
-			line = c->line.p;
-			n = c->line.len - 1;
+			/* -R: the line is the message, text when it is UTF-8 */
+			send_payload(c, NULL, !wf_utf8_valid((const unsigned char *)line, n), line, n, line, n,
+				     c->in.lineno);
+			continue;
 		}
 		if (wf_env_parse(&ev, line, n, &jerr) < 0) {
 			wf_err_event(c->cfg->err, NULL, -1, line, n, "line %lu: not an envelope: %s at byte %zu",
@@ -589,7 +598,6 @@ int wf_client_run(const struct wf_client_cfg *cfg, char *msg, size_t n)
 		goto out;
 	}
 	wf_buf_init(&c.scratch, (size_t)-1);
-	wf_buf_init(&c.line, cfg->max_line * 6 + 64);
 	wf_timer_init(&c.retry, on_retry, &c);
 	wf_timer_init(&c.deadline, on_deadline, &c);
 	wf_loop_add_fd(c.loop, c.rs.pipe[0], 0, on_resolved, &c);
@@ -629,7 +637,6 @@ out:
 		close(c.rs.pipe[1]);
 	}
 	wf_buf_free(&c.scratch);
-	wf_buf_free(&c.line);
 	if (c.use_tls)
 		wf_tls_creds_free(&c.tls);
 	return rc;

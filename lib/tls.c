@@ -230,8 +230,8 @@ ssize_t wf_tls_read(struct wf_tls *t, void *buf, size_t len, char *msg, size_t n
 		return rc;
 	if (rc == GNUTLS_E_AGAIN)
 		return WF_TLS_AGAIN;
-	if (rc == GNUTLS_E_PREMATURE_TERMINATION)
-		return 0;	/* EOF without close_notify: a peer that vanished */
+	if (rc == GNUTLS_E_PREMATURE_TERMINATION || rc == GNUTLS_E_PULL_ERROR)
+		return 0;	/* EOF without close_notify, or a reset: a peer that vanished */
 	snprintf(msg, n, "TLS read: %s", gnutls_strerror((int)rc));
 	return -1;
 }

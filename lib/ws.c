@@ -1211,6 +1211,58 @@ struct wf_ws *wf_ws_new(struct wf_ws_engine *e, int fd, const struct wf_ws_cfg *
 	return ws;
 }
 
+/* Masking keys come from a pool filled from GnuTLS's random source. */
+static unsigned char key_pool[4096];
+static size_t key_off = sizeof key_pool;
+
+static void next_key(unsigned char k[4])
+{
+	if (key_off + 4 > sizeof key_pool) {
+		gnutls_rnd(GNUTLS_RND_NONCE, key_pool, sizeof key_pool);
+		key_off = 0;
+	}
+	memcpy(k, key_pool + key_off, 4);
+	key_off += 4;
+}
+
+/* One whole data frame into obuf: masked when we are the client. */
+static int frame_out(struct wf_ws *ws, int binary, const void *p, size_t n)
+{
+	unsigned char h[14], *d;
+	size_t hl = 2, i;
+	int mask = !ws->cfg->server;
+
+	h[0] = (unsigned char)(0x80 | (binary ? WSLAY_BINARY_FRAME : WSLAY_TEXT_FRAME));
+	if (n < 126) {
+		h[1] = (unsigned char)n;
+	} else if (n < 65536) {
+		h[1] = 126;
+		h[2] = (unsigned char)(n >> 8);
+		h[3] = (unsigned char)n;
+		hl = 4;
+	} else {
+		h[1] = 127;
+		for (i = 0; i < 8; i++)
+			h[2 + i] = (unsigned char)((uint64_t)n >> (56 - 8 * i));
+		hl = 10;
+	}
+	if (mask) {
+		h[1] |= 0x80;
+		next_key(h + hl);
+		hl += 4;
+	}
+	if (wf_buf_reserve(&ws->obuf, hl + n))
+		return -1;
+	d = (unsigned char *)ws->obuf.p + ws->obuf.len;
+	memcpy(d, h, hl);
+	if (n)
+		memcpy(d + hl, p, n);
+	if (mask)
+		unmask(d + hl, n, h + hl - 4, 0);	/* XOR: masking is unmasking */
+	ws->obuf.len += hl + n;
+	return 0;
+}
+
 int wf_ws_send(struct wf_ws *ws, int binary, const void *p, size_t n)
 {
 	struct wslay_event_msg m;
@@ -1223,12 +1275,21 @@ int wf_ws_send(struct wf_ws *ws, int binary, const void *p, size_t n)
 		return -ENOBUFS;
 	if (!binary && !wf_utf8_valid(p, n))
 		return -EINVAL;
-	m.opcode = binary ? WSLAY_BINARY_FRAME : WSLAY_TEXT_FRAME;
-	m.msg = p;
-	m.msg_length = n;
-	if (wslay_event_queue_msg(ws->ctx, &m) != 0)
-		return -ENOMEM;
-	if (!ws->above_high && q + n > ws->cfg->queue_high) {
+	if (!wslay_event_get_queued_msg_count(ws->ctx)) {
+		/* nothing of wslay's is pending, so no frame of its is half
+		 * in obuf: the frame goes straight there, masked 8 bytes at a
+		 * time (wslay copies and masks a byte at a time) */
+		if (frame_out(ws, binary, p, n) < 0)
+			return -ENOMEM;
+	} else {
+		m.opcode = binary ? WSLAY_BINARY_FRAME : WSLAY_TEXT_FRAME;
+		m.msg = p;
+		m.msg_length = n;
+		if (wslay_event_queue_msg(ws->ctx, &m) != 0)
+			return -ENOMEM;
+	}
+	if (!ws->above_high && wf_ws_queued(ws) > ws->cfg->queue_high) {
+		/* measured as the owner measures it (frame headers count) */
 		ws->above_high = 1;
 		if (ws->cfg->stall_ms > 0)
 			wf_timer_start(ws->e->loop, &ws->stall, ws->cfg->stall_ms);
@@ -1250,7 +1311,8 @@ int wf_ws_send_frames(struct wf_ws *ws, const void *p, size_t n)
 		return -ENOBUFS;
 	if (wf_buf_add(&ws->obuf, p, n))
 		return -ENOMEM;
-	if (!ws->above_high && q + n > ws->cfg->queue_high) {
+	if (!ws->above_high && wf_ws_queued(ws) > ws->cfg->queue_high) {
+		/* measured as the owner measures it (frame headers count) */
 		ws->above_high = 1;
 		if (ws->cfg->stall_ms > 0)
 			wf_timer_start(ws->e->loop, &ws->stall, ws->cfg->stall_ms);
