@@ -39,8 +39,10 @@ struct wf_ws {
 		unsigned char h[14];	/* the header being read */
 		size_t have, need;
 		uint64_t left;		/* payload bytes still to pass */
+		int close;		/* the frame is a close frame */
 	} fh;			/* the peer's frames as they go to wslay */
-	int bad_frame;		/* a header wslay would fail without 1002 */
+	int bad_frame;		/* the close code for a header wslay would not
+				 * refuse right (1002, 1009), or 0 */
 	int frag;		/* wslay is inside a fragmented message */
 	struct {
 		uint64_t left;		/* payload bytes still to come, 0: none */
@@ -277,11 +279,15 @@ static void update_mask(struct wf_ws *ws)
 }
 
 /* How many of the peer's next bytes p[0..n) may go to wslay: all of them,
- * or those before the byte that makes a frame header bad (bad_frame set).
- * wslay fails a control frame over 125 bytes or in fragments and a length
- * not in its shortest form with an empty close frame, and takes a close
- * frame of one byte as one without a code; RFC 6455 5.2, 5.5 and 7.1.5 make
- * them protocol errors, closed here with 1002. */
+ * or those before the byte that makes a frame header bad (bad_frame set to
+ * the close code), or those before a close frame's payload when not all of
+ * it is here. wslay fails a control frame over 125 bytes or in fragments
+ * and a length not in its shortest form with an empty close frame, and
+ * takes a close frame of one byte as one without a code; RFC 6455 5.2, 5.5
+ * and 7.1.5 make them protocol errors, closed here with 1002. A data frame
+ * longer than max_message is refused at its header (1009), not once its
+ * payload starts. wslay checks a close reason's UTF-8 from its third byte
+ * in every piece the payload comes in, so the payload goes in one piece. */
 static size_t scan_frames(struct wf_ws *ws, const unsigned char *p, size_t n)
 {
 	unsigned char *h = ws->fh.h;
@@ -291,6 +297,8 @@ static size_t scan_frames(struct wf_ws *ws, const unsigned char *p, size_t n)
 		size_t ext, k;
 		uint64_t len;
 		if (ws->fh.left) {
+			if (ws->fh.close && n - i < ws->fh.left)
+				return i;	/* the rest of the close payload first */
 			k = n - i < ws->fh.left ? n - i : (size_t)ws->fh.left;
 			ws->fh.left -= k;
 			i += k - 1;
@@ -303,30 +311,33 @@ static size_t scan_frames(struct wf_ws *ws, const unsigned char *p, size_t n)
 		ext = len == 126 ? 2 : len == 127 ? 8 : 0;
 		if (ws->fh.have == 2 && (h[0] & 8) &&
 		    (!(h[0] & 0x80) || len > 125 || ((h[0] & 15) == 8 && len == 1)))
-			ws->bad_frame = 1;	/* control frames: RFC 6455 5.5, 7.1.5 */
+			ws->bad_frame = 1002;	/* control frames: RFC 6455 5.5, 7.1.5 */
 		if (ext && ws->fh.have >= 2 + ext) {
 			for (len = 0, k = 2; k < 2 + ext; k++)
 				len = len << 8 | h[k];
 			if (ws->fh.have == 2 + ext && (ext == 2 ? len < 126 : len < 65536 || len >> 63))
-				ws->bad_frame = 1;	/* not the shortest form: 5.2 */
+				ws->bad_frame = 1002;	/* not the shortest form: 5.2 */
 		}
+		if (ws->fh.have == 2 + ext && !ws->bad_frame && !(h[0] & 8) && len > ws->cfg->max_message)
+			ws->bad_frame = 1009;
 		if (ws->bad_frame)
 			return i;	/* wslay waits for this byte */
 		if (ws->fh.have == 2 + ext + (h[1] & 0x80 ? 4 : 0)) {
 			ws->fh.left = len;
+			ws->fh.close = (h[0] & 15) == 8;
 			ws->fh.have = 0;
 		}
 	}
 	return i;
 }
 
-/* Close with 1002 for a header scan_frames refused, once wslay has taken the
- * frames before it. */
+/* Close for a header scan_frames refused, once wslay has taken the frames
+ * before it. */
 static void refuse_frame(struct wf_ws *ws)
 {
 	if (!ws->bad_frame || !wslay_event_get_read_enabled(ws->ctx))
 		return;
-	wslay_event_queue_close(ws->ctx, WSLAY_CODE_PROTOCOL_ERROR, NULL, 0);
+	wslay_event_queue_close(ws->ctx, (uint16_t)ws->bad_frame, NULL, 0);
 	wslay_event_shutdown_read(ws->ctx);
 }
 
@@ -338,6 +349,14 @@ static ssize_t cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
 	size_t n;
 
 	(void)flags;
+	if (ws->preoff < ws->pre.len && ws->rp < ws->re) {
+		/* a close frame's payload is held in pre: the new bytes join it */
+		if (wf_buf_add(&ws->pre, ws->rp, (size_t)(ws->re - ws->rp))) {
+			wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+			return -1;
+		}
+		ws->rp = ws->re;
+	}
 	if (ws->preoff < ws->pre.len) {
 		n = ws->pre.len - ws->preoff;
 		if (n > len)
@@ -347,8 +366,10 @@ static ssize_t cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
 			goto wouldblock;
 		memcpy(buf, ws->pre.p + ws->preoff, n);
 		ws->preoff += n;
-		if (ws->preoff == ws->pre.len)
+		if (ws->preoff == ws->pre.len) {
 			wf_buf_free(&ws->pre);
+			ws->preoff = 0;
+		}
 		return (ssize_t)n;
 	}
 	if (ws->rp < ws->re) {
@@ -356,6 +377,15 @@ static ssize_t cb_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
 		if (n > len)
 			n = len;
 		n = scan_frames(ws, (const unsigned char *)ws->rp, n);
+		if (!n && !ws->bad_frame) {
+			/* part of a close payload: held in pre until it is whole */
+			if (wf_buf_add(&ws->pre, ws->rp, (size_t)(ws->re - ws->rp))) {
+				wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+				return -1;
+			}
+			ws->preoff = 0;
+			ws->rp = ws->re;
+		}
 		if (!n)
 			goto wouldblock;
 		memcpy(buf, ws->rp, n);
