@@ -73,6 +73,8 @@ struct wf_ws {
 	int data_out;		/* our close (or its ping) was queued behind all
 				 * the data: what is left queued is control */
 	int code_rx;		/* close frame received: code, or 0 */
+	int fin_wait;		/* client: the close handshake is done, the
+				 * server is to end TCP (RFC 6455 7.1.1) */
 	char reason_rx[128];
 	struct wf_ws_end end;
 };
@@ -542,7 +544,16 @@ static void check_done(struct wf_ws *ws)
 			}
 			return;
 		}
-		/* the TCP side: our close is out; a server closes first (RFC 6455 7.1.1) */
+		/* the TCP side: our close is out; a server closes first, a
+		 * client waits for that, close_ms at most (RFC 6455 7.1.1) */
+		if (!ws->cfg->server && !ws->eof && wslay_event_get_close_received(c)) {
+			ws->fin_wait = 1;
+			if (ws->st == S_OPEN) {
+				ws->st = S_CLOSING;
+				wf_timer_start(ws->e->loop, &ws->timer, ws->cfg->close_ms);
+			}
+			return;
+		}
 		ws_die(ws);
 		return;
 	}
@@ -1133,6 +1144,10 @@ static void on_timer(struct wf_loop *l, struct wf_timer *t, void *ud)
 		ws_die(ws);
 		return;
 	case S_CLOSING:
+		if (ws->fin_wait) {
+			ws_die(ws);	/* clean all the same */
+			return;
+		}
 		if (!ws->end.code)
 			ws->end.code = ws->code_rx ? ws->code_rx : 1006;
 		set_why(ws, "%s", "the peer did not finish the close handshake");
