@@ -71,6 +71,10 @@ bench-ws: all
 	scripts/bench-ws-listen $(B)/bin
 
 # flow-run: the seed's echo flow against a bare ws-connect | ws-listen pipe (~1 min).
+# ws-connect against node-ws's client, into ws-listen and a node-ws server (~2 min).
+bench-wsc: all
+	scripts/bench-ws-connect $(B)/bin
+
 bench-flow: all
 	scripts/bench-flow-run $(B)/bin
 
@@ -83,7 +87,7 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all units check lint-man demo bench bench-ws bench-flow install clean
+.PHONY: all units check lint-man demo bench bench-ws bench-wsc bench-flow install clean
 .SECONDARY: $(LIB_OBJ)
 
 # Fuzzing (tests/fuzz): `make fuzz` builds each target with clang's libFuzzer
