@@ -576,15 +576,8 @@ int wf_client_run(const struct wf_client_cfg *cfg, char *msg, size_t n)
 		}
 	}
 	c.wcfg.server = 0;
-	c.wcfg.max_message = cfg->max_message;
-	c.wcfg.queue_max = cfg->max_queue;
-	c.wcfg.queue_high = cfg->max_queue / 4 < (1u << 20) ? cfg->max_queue / 4 : (1u << 20);
-	c.wcfg.queue_low = c.wcfg.queue_high / 4;
-	c.wcfg.handshake_ms = cfg->connect_ms;
-	c.wcfg.ping_ms = cfg->ping_ms;
-	c.wcfg.pong_ms = cfg->pong_ms;
-	c.wcfg.close_ms = cfg->close_ms;
-	c.wcfg.stall_ms = cfg->stall_ms;
+	wf_ws_cfg_limits(&c.wcfg, cfg->max_message, cfg->max_queue, cfg->connect_ms, cfg->ping_ms,
+			 cfg->pong_ms, cfg->close_ms, cfg->stall_ms);
 	c.wcfg.tls = c.use_tls ? &c.tls : NULL;
 	c.wcfg.tls_domain = cfg->domain ? cfg->domain : c.u.host;
 	c.wcfg.client = &c.hs;

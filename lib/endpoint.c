@@ -172,3 +172,17 @@ int wf_stdout_finish(struct wf_stdout *o)
 		close(o->fd);
 	return rc < 0 ? rc : 0;
 }
+
+void wf_ws_cfg_limits(struct wf_ws_cfg *w, size_t max_message, size_t max_queue, int64_t handshake_ms,
+		      int64_t ping_ms, int64_t pong_ms, int64_t close_ms, int64_t stall_ms)
+{
+	w->max_message = max_message;
+	w->queue_max = max_queue;
+	w->queue_high = max_queue / 4 < (1u << 20) ? max_queue / 4 : (1u << 20);
+	w->queue_low = w->queue_high / 4;
+	w->handshake_ms = handshake_ms;
+	w->ping_ms = ping_ms;
+	w->pong_ms = pong_ms;
+	w->close_ms = close_ms;
+	w->stall_ms = stall_ms;
+}

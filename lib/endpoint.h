@@ -9,6 +9,7 @@
 #include "envelope.h"
 #include "io.h"
 #include "loop.h"
+#include "ws.h"
 
 /* The constant end of every event from one connection:
  * tail  = ,"meta":{"<kind>":{"tls":..,"peer":{..}}},"origin":[{"source":id,"stream":n}]}\n
@@ -48,6 +49,12 @@ struct wf_stdout {
 	void *ud;
 	int err;		/* negative errno of a failed write */
 };
+
+/* The connection settings ws-listen and ws-connect share: the limits, the
+ * queue's marks (a quarter of the bound, 1 MiB at most, and a quarter of
+ * that) and the timers. The rest of w is left as it is. */
+void wf_ws_cfg_limits(struct wf_ws_cfg *w, size_t max_message, size_t max_queue, int64_t handshake_ms,
+		      int64_t ping_ms, int64_t pong_ms, int64_t close_ms, int64_t stall_ms);
 
 #define WF_OUT_HIGH (4u << 20)
 #define WF_OUT_LOW (1u << 20)

@@ -53,7 +53,7 @@ struct srv {
 	int in_fd;
 	int in_open;		/* stdin not at EOF */
 	int nfull;		/* connections whose queue is above high-water */
-	struct wf_buf scratch, line;
+	struct wf_buf scratch;
 	int stopping;
 	int status;
 	char *msg;
@@ -538,32 +538,19 @@ static void process_lines(struct srv *s)
 			continue;
 		}
 		if (s->cfg->raw_in) {
-			s->line.len = 0;
-			if (wf_env_from_text(&s->line, line, n))
-				continue;
-			line = s->line.p;
-			n = s->line.len - 1;
-		}
-		if (wf_env_parse(&ev, line, n, &jerr) < 0) {
-			wf_err_event(s->cfg->err, NULL, -1, line, n, "line %lu: not an envelope: %s at byte %zu",
-				     s->in.lineno, jerr.msg, (size_t)(jerr.at - line));
-			continue;
-		}
-		if (s->cfg->raw_in) {
-			/* -R: each line is a message to every connection */
-			struct payload pl;
+			/* -R: each line is a message to every connection, text
+			 * when it is UTF-8 */
+			struct payload pl = { line, n, !wf_utf8_valid((const unsigned char *)line, n) };
 			struct conn *c, *next;
-			int binary;
-			s->scratch.len = 0;
-			wf_env_payload(&ev, &s->scratch, &binary);
-			pl.p = s->scratch.p ? s->scratch.p : "";
-			pl.n = s->scratch.len;
-			pl.binary = binary;
 			for (c = s->conns; c; c = next) {
 				next = c->next;
 				if (wf_ws_is_open(c->ws))
-					send_to(s, c, &ev, &pl);
+					send_to(s, c, NULL, &pl);
 			}
+		} else if (wf_env_parse(&ev, line, n, &jerr) < 0) {
+			wf_err_event(s->cfg->err, NULL, -1, line, n, "line %lu: not an envelope: %s at byte %zu",
+				     s->in.lineno, jerr.msg, (size_t)(jerr.at - line));
+			continue;
 		} else {
 			handle_event(s, &ev, s->in.lineno);
 		}
@@ -675,15 +662,8 @@ int wf_server_run(const struct wf_server_cfg *cfg, char *msg, size_t n)
 		s.use_tls = 1;
 	}
 	s.wcfg.server = 1;
-	s.wcfg.max_message = cfg->max_message;
-	s.wcfg.queue_max = cfg->max_queue;
-	s.wcfg.queue_high = cfg->max_queue / 4 < (1u << 20) ? cfg->max_queue / 4 : (1u << 20);
-	s.wcfg.queue_low = s.wcfg.queue_high / 4;
-	s.wcfg.handshake_ms = cfg->handshake_ms;
-	s.wcfg.ping_ms = cfg->ping_ms;
-	s.wcfg.pong_ms = cfg->pong_ms;
-	s.wcfg.close_ms = cfg->close_ms;
-	s.wcfg.stall_ms = cfg->stall_ms;
+	wf_ws_cfg_limits(&s.wcfg, cfg->max_message, cfg->max_queue, cfg->handshake_ms, cfg->ping_ms,
+			 cfg->pong_ms, cfg->close_ms, cfg->stall_ms);
 	s.wcfg.protocol = cfg->protocol;
 	s.wcfg.tls = s.use_tls ? &s.tls : NULL;
 	s.loop = wf_loop_new();
@@ -696,7 +676,6 @@ int wf_server_run(const struct wf_server_cfg *cfg, char *msg, size_t n)
 	wf_map_init(&s.by_peer);
 	wf_map_init(&s.by_stream);
 	wf_buf_init(&s.scratch, (size_t)-1);
-	wf_buf_init(&s.line, cfg->max_line * 6 + 64);
 	wf_timer_init(&s.accept_retry, on_accept_retry, &s);
 	wf_timer_init(&s.stop_deadline, stop_now, &s);
 	if (listen_on(&s, &u, msg, n) < 0) {
@@ -741,7 +720,6 @@ out:
 	wf_map_free(&s.by_peer);
 	wf_map_free(&s.by_stream);
 	wf_buf_free(&s.scratch);
-	wf_buf_free(&s.line);
 	if (s.use_tls)
 		wf_tls_creds_free(&s.tls);
 	return rc;
