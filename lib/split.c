@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* A stream's unfinished tail. It is held either escaped (the contents of a
  * JSON string, as read: the fast path for text) or raw (bytes). */
@@ -316,59 +319,91 @@ static unsigned hex4(const char *p)
 	return v;
 }
 
-/* Cut escaped JSON string contents at every separator, literal or escaped. */
+/* The first byte of p..e that is a or b (e when none), 16 bytes at a time. */
+static inline const char *find2(const char *p, const char *e, char a, char b)
+{
+#ifdef __SSE2__
+	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+
+	while (e - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va),
+								      _mm_cmpeq_epi8(v, vb)));
+		if (m)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+#endif
+	while (p < e && *p != a && *p != b)
+		p++;
+	return p;
+}
+
+/* Cut escaped JSON string contents at every separator, literal or escaped.
+ * With a max-length each piece gets its decoded length (as
+ * wf_json_unescaped_len counts it); otherwise its length as it stands, an
+ * upper bound that is enough for the hard limit. */
 static int cut_escaped(struct wf_split *s, const char *p, const char *e)
 {
 	const char *start = p;
-	int literal = s->sep >= 0x20 && s->sep != '"' && s->sep != '\\';
-	int rc;
+	char lit = s->sep >= 0x20 && s->sep != '"' && s->sep != '\\' ? (char)s->sep : '\\';
+	size_t saved = 0;	/* what the escapes of the piece so far save decoded */
+	int exact = s->max != 0, rc;
 
-	while (p < e) {
-		const char *q;
-		if (!literal) {
-			q = memchr(p, '\\', (size_t)(e - p));
-			if (!q)
-				break;
-		} else {
-			q = p;
-			while (q < e && *q != '\\' && (unsigned char)*q != s->sep)
-				q++;
-			if (q == e)
-				break;
-			if ((unsigned char)*q == s->sep) {
-				if ((rc = add_piece(s, start, (size_t)(q - start), 0)))
-					return rc;
-				p = start = q + 1;
-				continue;
-			}
+	for (;;) {
+		const char *q = find2(p, e, '\\', lit);
+		unsigned v;
+		size_t len, n;
+
+		if (q == e)
+			break;
+		if (*q != '\\') {
+			/* the separator as it is */
+			n = (size_t)(q - start);
+			if ((rc = add_piece(s, start, n, exact ? n - saved : n)))
+				return rc;
+			p = start = q + 1;
+			saved = 0;
+			continue;
 		}
 		/* an escape at q */
-		{
-			unsigned v;
-			size_t len;
-			if (q[1] == 'u') {
-				v = hex4(q + 2);
-				len = 6;
+		if (q[1] == 'u') {
+			v = hex4(q + 2);
+			len = 6;
+			if (v >= 0xd800 && v < 0xdc00 && e - q >= 12 && q[6] == '\\' && q[7] == 'u' &&
+			    hex4(q + 8) >= 0xdc00 && hex4(q + 8) < 0xe000) {
+				len = 12;	/* a pair: one 4-byte sequence */
+				n = 4;
 			} else {
-				switch (q[1]) {
-				case 'n': v = '\n'; break;
-				case 't': v = '\t'; break;
-				case 'r': v = '\r'; break;
-				case 'b': v = '\b'; break;
-				case 'f': v = '\f'; break;
-				default: v = (unsigned char)q[1];
-				}
-				len = 2;
+				n = v < 0x80 ? 1 : v < 0x800 ? 2 : 3;	/* a lone surrogate is U+FFFD */
 			}
-			if (v == s->sep) {
-				if ((rc = add_piece(s, start, (size_t)(q - start), 0)))
-					return rc;
-				start = q + len;
+		} else {
+			switch (q[1]) {
+			case 'n': v = '\n'; break;
+			case 't': v = '\t'; break;
+			case 'r': v = '\r'; break;
+			case 'b': v = '\b'; break;
+			case 'f': v = '\f'; break;
+			default: v = (unsigned char)q[1];
 			}
-			p = q + len;
+			len = 2;
+			n = 1;
 		}
+		if (v == s->sep) {
+			n = (size_t)(q - start);
+			if ((rc = add_piece(s, start, n, exact ? n - saved : n)))
+				return rc;
+			start = q + len;
+			saved = 0;
+		} else {
+			saved += len - n;
+		}
+		p = q + len;
 	}
-	return add_piece(s, start, (size_t)(e - start), 0);
+	{
+		size_t n = (size_t)(e - start);
+		return add_piece(s, start, n, exact ? n - saved : n);
+	}
 }
 
 static int cut_raw(struct wf_split *s, const char *p, const char *e)
@@ -396,7 +431,7 @@ static int split_event(struct wf_filter *f, const struct wf_event *ev)
 	struct wf_split *s = f->ud;
 	int esc, binary = ev->kind == WF_BYTES, rc;
 	struct piece *pcs;
-	size_t npcs, i;
+	size_t npcs;
 
 	s->a.len = 0;
 	if (ev->kind == WF_DATA && *ev->data.v == '"' && s->sep < 0x80) {
@@ -417,12 +452,6 @@ static int split_event(struct wf_filter *f, const struct wf_event *ev)
 		return rc;
 	pcs = (struct piece *)(void *)s->a.p;
 	npcs = s->a.len / sizeof *pcs;
-	if (esc && s->max)
-		for (i = 0; i < npcs; i++)
-			pcs[i].dlen = wf_json_unescaped_len(pcs[i].p, pcs[i].p + pcs[i].n);
-	else if (esc && s->buffered)
-		for (i = 0; i < npcs; i++)
-			pcs[i].dlen = pcs[i].n;	/* an upper bound is enough for the hard limit */
 	return s->buffered ? split_buffered(f, ev, esc, binary, pcs, npcs)
 			   : split_unbuffered(f, ev, esc, binary, pcs, npcs);
 }
