@@ -13,6 +13,21 @@ static struct wf_member *known_member(struct wf_event *ev, const char *k, const 
 	struct wf_json_member jm = { .k = k, .ke = ke, .kesc = esc };
 	size_t i;
 
+	if (!esc) {
+		/* as written: the length tells the one name it can be */
+		switch (ke - k) {
+		case 4:
+			return !memcmp(k, "data", 4) ? &ev->data : !memcmp(k, "meta", 4) ? &ev->meta : NULL;
+		case 5:
+			return !memcmp(k, "bytes", 5) ? &ev->bytes : NULL;
+		case 6:
+			return !memcmp(k, "origin", 6) ? &ev->origin : NULL;
+		case 7:
+			return !memcmp(k, "control", 7) ? &ev->control : NULL;
+		default:
+			return NULL;
+		}
+	}
 	if (ke - k > 6 * 7)
 		return NULL;	/* longer than any name, even escaped */
 	for (i = 0; i < 5; i++)

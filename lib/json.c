@@ -1400,7 +1400,8 @@ static int compact_ex(struct wf_buf *out, const char *p, const char *e, unsigned
 	struct cctx c = { .out = out, .m = m_stack, .m_stack = m_stack, .capm = 64,
 			  .sorted = !!(flags & WF_JSON_SORTED), .valid = !!(flags & WF_JSON_VALID),
 			  .utf8 = !!(flags & WF_JSON_UTF8), .escape = !!(flags & WF_JSON_STRING),
-			  .end = e, .err = err };
+			  .end = e, .err = err, .t1 = { .max = (size_t)-1 }, .t2 = { .max = (size_t)-1 },
+			  .t3 = { .max = (size_t)-1 }, .t4 = { .max = (size_t)-1 } };
 	size_t from = out->len;
 	const char *q;
 	int ok = 1;
@@ -1422,10 +1423,6 @@ static int compact_ex(struct wf_buf *out, const char *p, const char *e, unsigned
 	}
 	if (c.escape && (ok = wf_buf_addc(out, '"')) < 0)
 		return ok;
-	wf_buf_init(&c.t1, (size_t)-1);
-	wf_buf_init(&c.t2, (size_t)-1);
-	wf_buf_init(&c.t3, (size_t)-1);
-	wf_buf_init(&c.t4, (size_t)-1);
 	p = wf_json_ws(p, e);
 	c.run = p;
 	q = c.valid ? compact_valid(&c, p, e, 0) : c.utf8 ? compact_utf8(&c, p, e, 0) : compact_any(&c, p, e, 0);
@@ -1444,10 +1441,13 @@ static int compact_ex(struct wf_buf *out, const char *p, const char *e, unsigned
 		out->len = from;
 	if (c.m != m_stack)
 		free(c.m);
-	wf_buf_free(&c.t1);
-	wf_buf_free(&c.t2);
-	wf_buf_free(&c.t3);
-	wf_buf_free(&c.t4);
+	/* the scratch is rarely used: no calls for nothing */
+	if (c.t1.p || c.t2.p || c.t3.p || c.t4.p) {
+		wf_buf_free(&c.t1);
+		wf_buf_free(&c.t2);
+		wf_buf_free(&c.t3);
+		wf_buf_free(&c.t4);
+	}
 	return ok;
 }
 
