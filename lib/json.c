@@ -396,8 +396,9 @@ static const char *valid_string(const char *p, const char *e, int *esc)
 	return e;
 }
 
-/* The end of a number or literal in validated text. */
-static const char *valid_scalar(const char *p, const char *e)
+/* The end of a number or literal in validated text: a number is the run of
+ * the bytes numbers are made of. */
+static inline const char *valid_scalar(const char *p, const char *e)
 {
 	switch (*p) {
 	case 't': case 'n':
@@ -405,6 +406,22 @@ static const char *valid_scalar(const char *p, const char *e)
 	case 'f':
 		return p + 5;
 	}
+#ifdef __SSE2__
+	if (e - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i m = _mm_or_si128(
+			_mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+						   _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1))),
+				     _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))),
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('e')),
+						  _mm_cmpeq_epi8(v, _mm_set1_epi8('E'))),
+				     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')),
+						  _mm_cmpeq_epi8(v, _mm_set1_epi8('-')))));
+		unsigned len = (unsigned)__builtin_ctz(~(unsigned)_mm_movemask_epi8(m) | 0x10000u);
+		if (len < 16)
+			return p + len;
+	}
+#endif
 	for (;;) {
 		p = digits(p, e);
 		if (p < e && (*p == '-' || *p == '+' || *p == '.' || *p == 'e' || *p == 'E'))
