@@ -804,14 +804,57 @@ restore:
 		o += 32 - sh;
 next_block:;
 	}
-	/* the last bytes: checked, then unescaped */
-	*esc = escaped;
-	q = scan_from(start, p, e, esc, err, 1);
-	if (!q)
-		return NULL;
-	out->len = (size_t)(o - out->p);
-	wf_json_unescape(out, p, q - 1);	/* has room: reserved by the caller */
-	return q;
+	/* the last bytes: up to each special byte, 32 at a time while there are
+	 * 32 (stored whole: the output is never longer), then one by one */
+	while (p < e) {
+		unsigned char c;
+		if (e - p >= 32) {
+			uint32_t bits = special32(p, 1);
+#ifdef __SSE2__
+			_mm_storeu_si128((__m128i *)(void *)o, _mm_loadu_si128((const __m128i *)(const void *)p));
+			_mm_storeu_si128((__m128i *)(void *)(o + 16),
+					 _mm_loadu_si128((const __m128i *)(const void *)(p + 16)));
+#else
+			memcpy(o, p, 32);
+#endif
+			if (!bits) {
+				p += 32;
+				o += 32;
+				continue;
+			}
+			p += __builtin_ctz(bits);
+			o += __builtin_ctz(bits);
+		}
+		c = (unsigned char)*p;
+		if (c == '"') {
+			out->len = (size_t)(o - out->p);
+			*esc = escaped;
+			return p + 1;
+		}
+		if (c != '\\' && c >= 0x20 && c < 0x80) {
+			*o++ = *p++;
+			continue;
+		}
+		q = string_special(p, e, start, &escaped, err);
+		if (!q)
+			return NULL;
+		if (c != '\\') {
+			memcpy(o, p, (size_t)(q - p));	/* a UTF-8 sequence */
+			o += q - p;
+		} else if (p[1] != 'u') {
+			*o++ = (char)esc_tab[(unsigned char)p[1]];
+		} else {
+			uint32_t cp;
+			if (e - q >= 6 && q[0] == '\\' && q[1] == 'u' && !hex4_ok(q + 2)) {
+				cp = 0xfffd;	/* the next escape is bad: an error follows */
+			} else {
+				q = unescape_u(p, e, &cp);
+			}
+			o += wf_utf8_put(cp, o);
+		}
+		p = q;
+	}
+	FAIL(start, "unterminated string");
 }
 
 size_t wf_json_unescaped_len(const char *s, const char *se)
