@@ -340,6 +340,20 @@ static const char *ws_run(const char *p, const char *e)
 	return p;
 }
 
+/* ws_run for a line break and its indentation (pretty text) without a call. */
+static inline const char *ws_indent(const char *p, const char *e)
+{
+#ifdef __SSE2__
+	if (*p == '\n' && e - p >= 17) {
+		unsigned nz = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+			_mm_loadu_si128((const __m128i *)(const void *)(p + 1)), _mm_set1_epi8(' '))) & 0xffff;
+		if (nz && !is_ws(p[1 + __builtin_ctz(nz)]))
+			return p + 1 + __builtin_ctz(nz);
+	}
+#endif
+	return ws_run(p, e);
+}
+
 /* wf_json_ws, with long runs (indentation) 16 bytes at a time. */
 static inline const char *ws(const char *p, const char *e)
 {
@@ -1299,7 +1313,7 @@ static int redo_escaped(struct cctx *c, size_t len0, const char *run0, const cha
 		if ((rc = flush(c, p))) \
 			goto nobuf; \
 		/* one space (as after ':' in pretty text) needs no scan */ \
-		(p) = (p) + 1 < e && !is_ws((p)[1]) ? (p) + 1 : ws_run(p, e); \
+		(p) = (p) + 1 < e && !is_ws((p)[1]) ? (p) + 1 : ws_indent(p, e); \
 		c->run = (p); \
 	} \
 } while (0)
