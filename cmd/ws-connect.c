@@ -91,28 +91,18 @@ int main(int argc, char **argv)
 		snprintf(msg, sizeof msg, cli.nargs ? "one URL only" : "a URL to connect to is needed");
 		rc = WF_CLI_BAD;
 	}
-	if (rc == WF_CLI_RUN && maxmsg && (wf_parse_size(maxmsg, &c.max_message) < 0 || !c.max_message)) {
-		snprintf(msg, sizeof msg, "--max-message: \"%s\" is not a size", maxmsg);
+	if (rc == WF_CLI_RUN && (wf_cli_size("max-message", maxmsg, &c.max_message, msg, sizeof msg) ||
+				 wf_cli_size("max-queue", maxq, &c.max_queue, msg, sizeof msg) ||
+				 wf_cli_ms("ping-interval", ping, &c.ping_ms, msg, sizeof msg) ||
+				 wf_cli_ms("ping-timeout", pong, &c.pong_ms, msg, sizeof msg) ||
+				 wf_cli_ms("connect-timeout", cto, &c.connect_ms, msg, sizeof msg) ||
+				 wf_cli_ms("send-timeout", stall, &c.stall_ms, msg, sizeof msg) ||
+				 wf_cli_ms("retry-interval", rint, &c.retry_ms, msg, sizeof msg)))
 		rc = WF_CLI_BAD;
-	}
-	if (rc == WF_CLI_RUN && maxq && (wf_parse_size(maxq, &c.max_queue) < 0 || !c.max_queue)) {
-		snprintf(msg, sizeof msg, "--max-queue: \"%s\" is not a size", maxq);
-		rc = WF_CLI_BAD;
-	}
 	if (rc == WF_CLI_RUN && (rgrowth || rmax || randomized >= 0) && !rint) {
 		snprintf(msg, sizeof msg, "the --retry options need --retry-interval");
 		rc = WF_CLI_BAD;
 	}
-#define MS(name, v, field) \
-	if (rc == WF_CLI_RUN && v) { \
-		if (num_opt(name, v, 0, &d, msg, sizeof msg)) rc = WF_CLI_BAD; else c.field = (int64_t)d; \
-	}
-	MS("ping-interval", ping, ping_ms)
-	MS("ping-timeout", pong, pong_ms)
-	MS("connect-timeout", cto, connect_ms)
-	MS("send-timeout", stall, stall_ms)
-	MS("retry-interval", rint, retry_ms)
-#undef MS
 	if (rc == WF_CLI_RUN && rmax) {
 		char *end;
 		long v = strtol(rmax, &end, 10);

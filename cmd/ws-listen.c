@@ -14,22 +14,6 @@ static void listening(const char *url, void *ud)
 	fflush(stderr);
 }
 
-static int ms_opt(const char *name, const char *v, int64_t *out, char *msg, size_t n)
-{
-	char *end;
-	double d;
-
-	if (!v)
-		return 0;
-	d = strtod(v, &end);
-	if (end == v || *end || d < 0) {
-		snprintf(msg, n, "--%s: \"%s\" is not a number of milliseconds", name, v);
-		return -1;
-	}
-	*out = (int64_t)d;
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	const char *prog = "ws-listen";
@@ -74,18 +58,12 @@ int main(int argc, char **argv)
 		snprintf(msg, sizeof msg, cli.nargs ? "one URL only" : "a URL to listen on is needed");
 		rc = WF_CLI_BAD;
 	}
-	if (rc == WF_CLI_RUN && maxmsg && (wf_parse_size(maxmsg, &c.max_message) < 0 || !c.max_message)) {
-		snprintf(msg, sizeof msg, "--max-message: \"%s\" is not a size", maxmsg);
-		rc = WF_CLI_BAD;
-	}
-	if (rc == WF_CLI_RUN && maxq && (wf_parse_size(maxq, &c.max_queue) < 0 || !c.max_queue)) {
-		snprintf(msg, sizeof msg, "--max-queue: \"%s\" is not a size", maxq);
-		rc = WF_CLI_BAD;
-	}
-	if (rc == WF_CLI_RUN && (ms_opt("ping-interval", ping, &c.ping_ms, msg, sizeof msg) ||
-				 ms_opt("ping-timeout", pong, &c.pong_ms, msg, sizeof msg) ||
-				 ms_opt("handshake-timeout", hs, &c.handshake_ms, msg, sizeof msg) ||
-				 ms_opt("send-timeout", stall, &c.stall_ms, msg, sizeof msg)))
+	if (rc == WF_CLI_RUN && (wf_cli_size("max-message", maxmsg, &c.max_message, msg, sizeof msg) ||
+				 wf_cli_size("max-queue", maxq, &c.max_queue, msg, sizeof msg) ||
+				 wf_cli_ms("ping-interval", ping, &c.ping_ms, msg, sizeof msg) ||
+				 wf_cli_ms("ping-timeout", pong, &c.pong_ms, msg, sizeof msg) ||
+				 wf_cli_ms("handshake-timeout", hs, &c.handshake_ms, msg, sizeof msg) ||
+				 wf_cli_ms("send-timeout", stall, &c.stall_ms, msg, sizeof msg)))
 		rc = WF_CLI_BAD;
 	if (rc == WF_CLI_RUN && (c.backlog < 1 || c.max_connections < 0)) {
 		snprintf(msg, sizeof msg, "--backlog and --max-connections take positive numbers");

@@ -163,3 +163,33 @@ int wf_parse_size(const char *s, size_t *out)
 	*out = (size_t)v;
 	return 0;
 }
+
+int wf_cli_size(const char *name, const char *v, size_t *out, char *msg, size_t n)
+{
+	size_t x;
+
+	if (!v)
+		return 0;
+	if (wf_parse_size(v, &x) < 0 || !x) {
+		snprintf(msg, n, "--%s: \"%s\" is not a size", name, v);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+int wf_cli_ms(const char *name, const char *v, int64_t *out, char *msg, size_t n)
+{
+	char *end;
+	double d;
+
+	if (!v)
+		return 0;
+	d = strtod(v, &end);
+	if (end == v || *end || d < 0) {
+		snprintf(msg, n, "--%s: \"%s\" is not a number of milliseconds", name, v);
+		return -1;
+	}
+	*out = (int64_t)d;
+	return 0;
+}

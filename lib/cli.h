@@ -6,6 +6,7 @@
 #define WF_CLI_H
 
 #include <popt.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct wf_cli {
@@ -44,5 +45,11 @@ void wf_cli_free(struct wf_cli *c);
 
 /* Parse a size ("16777216", "16K", "16M", "1G"): 0, or -1. */
 int wf_parse_size(const char *s, size_t *out);
+
+/* An option's value, when given (v not NULL): a size above 0, or a number
+ * of milliseconds >= 0. 0 (out set, or left alone when v is NULL), or -1
+ * with msg `--name: "v" is not ...`. */
+int wf_cli_size(const char *name, const char *v, size_t *out, char *msg, size_t n);
+int wf_cli_ms(const char *name, const char *v, int64_t *out, char *msg, size_t n);
 
 #endif
