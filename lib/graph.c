@@ -782,25 +782,39 @@ static int socket_opts(struct bctx *b, struct at w, struct argv *a, const char *
 	return 0;
 }
 
+/* A ws connector's config: present, only known keys, and a url string
+ * that parses. 0, or -1 with the error at the key that is wrong. */
+static int config_url(struct bctx *b, struct at w, const char *type, const char *config,
+		      const char *const *keys, struct wf_url *u)
+{
+	const char *v, *ve;
+	char m[300], what[64], *url;
+	int rc;
+
+	if (!config)
+		return fail(b, at_pos(w), "%s: config = {\"url\": ...} is required", type);
+	snprintf(what, sizeof what, "the %s config", type);
+	if (check_keys(b, w, what, config, keys))
+		return -1;
+	if (!jget(config, "url", &v, &ve) || !(url = jstr(v, ve)))
+		return fail(b, at_pos(at_key(w, "url")), "%s: config url is required (a string)", type);
+	rc = wf_url_parse(url, u, m, sizeof m);
+	free(url);
+	if (rc < 0)
+		return fail(b, at_pos(at_key(w, "url")), "%s: %s", type, m);
+	return 0;
+}
+
 static int ws_server_argv(struct bctx *b, struct at w, const char *alias, const char *config, struct argv *a)
 {
 	static const char *const keys[] = { "url", "tls", "backlog", "socket_options", NULL };
 	const char *v, *ve, *cv, *cve;
 	struct wf_url u;
-	char m[300], *url, *hp;
+	char *hp;
 	long long backlog;
 
-	if (!config)
-		return fail(b, at_pos(w), "ws_server: config = {\"url\": ...} is required");
-	if (check_keys(b, w, "the ws_server config", config, keys))
+	if (config_url(b, w, "ws_server", config, keys, &u))
 		return -1;
-	if (!jget(config, "url", &v, &ve) || !(url = jstr(v, ve)))
-		return fail(b, at_pos(at_key(w, "url")), "ws_server: config url is required (a string)");
-	if (wf_url_parse(url, &u, m, sizeof m) < 0) {
-		free(url);
-		return fail(b, at_pos(at_key(w, "url")), "ws_server: %s", m);
-	}
-	free(url);
 	hp = hostport(&u);	/* the scheme never turns TLS on; the path is ignored */
 	arg(a, "ws-listen");
 	arg(a, hp);
@@ -900,20 +914,10 @@ static int ws_client_argv(struct bctx *b, struct at w, struct at rw, const char 
 	struct at tw = at_key(w, "tls");
 	const char *v, *ve, *tv = NULL, *tve = NULL;
 	struct wf_url u;
-	char m[300], *url;
 	int tls = 0, bv;
 
-	if (!config)
-		return fail(b, at_pos(w), "ws_client: config = {\"url\": ...} is required");
-	if (check_keys(b, w, "the ws_client config", config, keys))
+	if (config_url(b, w, "ws_client", config, keys, &u))
 		return -1;
-	if (!jget(config, "url", &v, &ve) || !(url = jstr(v, ve)))
-		return fail(b, at_pos(at_key(w, "url")), "ws_client: config url is required (a string)");
-	if (wf_url_parse(url, &u, m, sizeof m) < 0) {
-		free(url);
-		return fail(b, at_pos(at_key(w, "url")), "ws_client: %s", m);
-	}
-	free(url);
 	if (!u.port_given)
 		return fail(b, at_pos(at_key(w, "url")),
 			    "ws_client: Not a valid WS type url - port specification missing");
