@@ -54,6 +54,7 @@ struct srv {
 	int in_open;		/* stdin not at EOF */
 	int nfull;		/* connections whose queue is above high-water */
 	struct wf_buf scratch;
+	struct wf_buf name;	/* a host or source name from an event, unescaped */
 	int stopping;
 	int status;
 	char *msg;
@@ -347,7 +348,6 @@ static struct conn *by_meta_peer(struct srv *s, const struct wf_event *ev)
 	const char *v, *ve, *pv, *pve, *hv, *hve, *qv, *qve;
 	long long port;
 	char key[INET6_ADDRSTRLEN + 8];
-	struct wf_buf host;
 	struct conn *c = NULL;
 
 	if (!ev->meta.k || !wf_json_get(ev->meta.v, ev->meta.ve, "ws_server", &v, &ve) || *v != '{' ||
@@ -355,13 +355,12 @@ static struct conn *by_meta_peer(struct srv *s, const struct wf_event *ev)
 	    !wf_json_get(pv, pve, "host", &hv, &hve) || *hv != '"' ||
 	    !wf_json_get(pv, pve, "port", &qv, &qve) || !wf_json_int(qv, qve, &port))
 		return NULL;
-	wf_buf_init(&host, INET6_ADDRSTRLEN);
-	if (!wf_json_unescape(&host, hv + 1, hve - 1)) {
-		int k = snprintf(key, sizeof key, "%.*s|%lld", (int)host.len, host.p, port);
+	s->name.len = 0;
+	if (!wf_json_unescape(&s->name, hv + 1, hve - 1)) {
+		int k = snprintf(key, sizeof key, "%.*s|%lld", (int)s->name.len, s->name.p, port);
 		if (k > 0 && (size_t)k < sizeof key)
 			c = wf_map_get(&s->by_peer, key, (size_t)k);
 	}
-	wf_buf_free(&host);
 	return c;
 }
 
@@ -386,11 +385,10 @@ static size_t route(struct srv *s, const struct wf_event *ev,
 			int ours = 0;
 			while (wf_json_next(&q, oe, &m))
 				if (wf_json_key_is(&m, "source") && *m.v == '"') {
-					struct wf_buf src;
-					wf_buf_init(&src, 4096);
-					ours = !wf_json_unescape(&src, m.v + 1, m.ve - 1) &&
-					       src.len == strlen(s->cfg->id) && !memcmp(src.p, s->cfg->id, src.len);
-					wf_buf_free(&src);
+					s->name.len = 0;
+					ours = !wf_json_unescape(&s->name, m.v + 1, m.ve - 1) &&
+					       s->name.len == strlen(s->cfg->id) &&
+					       !memcmp(s->name.p, s->cfg->id, s->name.len);
 				}
 			if (ours && wf_json_get(p, oe, "stream", &v, &ve) && wf_json_int(v, ve, &stream)) {
 				char key[32];
@@ -676,6 +674,7 @@ int wf_server_run(const struct wf_server_cfg *cfg, char *msg, size_t n)
 	wf_map_init(&s.by_peer);
 	wf_map_init(&s.by_stream);
 	wf_buf_init(&s.scratch, (size_t)-1);
+	wf_buf_init(&s.name, 4096);
 	wf_timer_init(&s.accept_retry, on_accept_retry, &s);
 	wf_timer_init(&s.stop_deadline, stop_now, &s);
 	if (listen_on(&s, &u, msg, n) < 0) {
@@ -720,6 +719,7 @@ out:
 	wf_map_free(&s.by_peer);
 	wf_map_free(&s.by_stream);
 	wf_buf_free(&s.scratch);
+	wf_buf_free(&s.name);
 	if (s.use_tls)
 		wf_tls_creds_free(&s.tls);
 	return rc;
