@@ -13,11 +13,9 @@
 /* A stream's unfinished tail. It is held either escaped (the contents of a
  * JSON string, as read: the fast path for text) or raw (bytes). */
 struct wf_split_stream {
-	struct wf_split_stream *next;		/* hash chain */
 	struct wf_split_stream *prev_o, *next_o;	/* creation order */
-	char *key;
+	char *key;		/* the origin text, the key in s->streams */
 	size_t klen;
-	uint64_t hash;
 	struct wf_buf tail;
 	int esc;		/* tail is escaped JSON string contents */
 	int binary;		/* a chunk of it came from `bytes` */
@@ -25,45 +23,14 @@ struct wf_split_stream {
 	struct wf_buf tmpl;	/* the last line of this stream: meta and origin of a flush */
 };
 
-static uint64_t fnv(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	while (n--)
-		h = (h ^ (unsigned char)*p++) * 1099511628211ull;
-	return h;
-}
-
 static struct wf_split_stream *stream_get(struct wf_split *s, const struct wf_event *ev, int create)
 {
 	const char *k = ev->origin.k ? ev->origin.v : "";
 	size_t kl = ev->origin.k ? (size_t)(ev->origin.ve - ev->origin.v) : 0;
-	uint64_t h = fnv(k, kl);
-	struct wf_split_stream *st;
+	struct wf_split_stream *st = wf_map_get(&s->streams, k, kl);
 
-	if (s->ntab) {
-		for (st = s->tab[h % s->ntab]; st; st = st->next)
-			if (st->hash == h && st->klen == kl && !memcmp(st->key, k, kl))
-				return st;
-	}
-	if (!create)
-		return NULL;
-	if (s->nstreams >= s->ntab) {
-		size_t n = s->ntab ? s->ntab * 2 : 64, i;
-		struct wf_split_stream **t = calloc(n, sizeof *t);
-		if (!t)
-			return NULL;
-		for (i = 0; i < s->ntab; i++)
-			while (s->tab[i]) {
-				struct wf_split_stream *x = s->tab[i];
-				s->tab[i] = x->next;
-				x->next = t[x->hash % n];
-				t[x->hash % n] = x;
-			}
-		free(s->tab);
-		s->tab = t;
-		s->ntab = n;
-	}
+	if (st || !create)
+		return st;
 	st = calloc(1, sizeof *st);
 	if (!st || !(st->key = malloc(kl ? kl : 1))) {
 		free(st);
@@ -71,28 +38,25 @@ static struct wf_split_stream *stream_get(struct wf_split *s, const struct wf_ev
 	}
 	memcpy(st->key, k, kl);
 	st->klen = kl;
-	st->hash = h;
+	if (wf_map_put(&s->streams, k, kl, st) < 0) {
+		free(st->key);
+		free(st);
+		return NULL;
+	}
 	wf_buf_init(&st->tail, (size_t)-1);
 	wf_buf_init(&st->tmpl, (size_t)-1);
-	st->next = s->tab[h % s->ntab];
-	s->tab[h % s->ntab] = st;
 	st->prev_o = s->last;
 	if (s->last)
 		s->last->next_o = st;
 	else
 		s->first = st;
 	s->last = st;
-	s->nstreams++;
 	return st;
 }
 
 static void stream_drop(struct wf_split *s, struct wf_split_stream *st)
 {
-	struct wf_split_stream **pp = &s->tab[st->hash % s->ntab];
-
-	while (*pp != st)
-		pp = &(*pp)->next;
-	*pp = st->next;
+	wf_map_del(&s->streams, st->key, st->klen);
 	if (st->prev_o)
 		st->prev_o->next_o = st->next_o;
 	else
@@ -101,7 +65,6 @@ static void stream_drop(struct wf_split *s, struct wf_split_stream *st)
 		st->next_o->prev_o = st->prev_o;
 	else
 		s->last = st->prev_o;
-	s->nstreams--;
 	wf_buf_free(&st->tail);
 	wf_buf_free(&st->tmpl);
 	free(st->key);
@@ -527,8 +490,7 @@ static int join_event(struct wf_filter *f, const struct wf_event *ev)
 
 void wf_split_init(struct wf_split *s, struct wf_filter *f)
 {
-	s->tab = NULL;
-	s->ntab = s->nstreams = 0;
+	wf_map_init(&s->streams);
 	s->first = s->last = NULL;
 	wf_buf_init(&s->a, (size_t)-1);
 	wf_buf_init(&s->b, (size_t)-1);
@@ -560,7 +522,7 @@ void wf_split_free(struct wf_split *s)
 {
 	while (s->first)
 		stream_drop(s, s->first);
-	free(s->tab);
+	wf_map_free(&s->streams);
 	wf_buf_free(&s->a);
 	wf_buf_free(&s->b);
 	wf_buf_free(&s->c);

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include "filter.h"
+#include "map.h"
 
 struct wf_split_stream;
 
@@ -16,8 +17,7 @@ struct wf_split {
 	int buffered;
 	int join;
 	/* per-stream tails, keyed by the event's origin text */
-	struct wf_split_stream **tab;
-	size_t ntab, nstreams;
+	struct wf_map streams;
 	struct wf_split_stream *first, *last;	/* in order of creation */
 	struct wf_buf a;	/* the pieces of the current chunk */
 	struct wf_buf b;	/* scratch of the tails */
