@@ -11,6 +11,10 @@ setup() {
 }
 
 teardown() {
+	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -s "$T/err" ]; then
+		echo "ws-listen's stderr:"
+		cat "$T/err"
+	fi
 	if [ -n "$SRV" ]; then
 		kill -KILL "$SRV" 2>/dev/null || true
 		wait "$SRV" 2>/dev/null || true
