@@ -1,5 +1,5 @@
 """ws-python.py: ws-listen's job done with python3-websockets, for
-scripts/bench-ws-listen. Every message received becomes one envelope line
+scripts/bench. Every message received becomes one envelope line
 on stdout, as ws-listen writes it (data, or bytes in base64, meta and
 origin), through Python's buffered stdout. Prints its URL on stderr; stops
 on SIGTERM. Run with /usr/bin/python3 (Debian's websockets module)."""

@@ -1,4 +1,4 @@
-"""tcp-sink.py: the ceiling for scripts/bench-ws-listen, a server that does
+"""tcp-sink.py: the ceiling for scripts/bench, a server that does
 no WebSocket work. It answers the opening handshake, then reads the bytes
 and drops them, in large reads from one thread, as ws-listen's one event
 loop does. When a connection's bytes end with a client's close frame (code

@@ -1,4 +1,4 @@
-// ws-node.js: ws-listen's job done with node-ws, for scripts/bench-ws-listen.
+// ws-node.js: ws-listen's job done with node-ws, for scripts/bench.
 // Every message received becomes one envelope line on stdout, as ws-listen
 // writes it (data, or bytes in base64, meta and origin). Lines are gathered
 // and written once per turn of the event loop; when stdout backs up the
