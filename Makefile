@@ -1,6 +1,6 @@
 # wsflow: plain make. `make`, `make check`, `make check SANITIZE=1`,
-# `make install PREFIX=/usr/local DESTDIR=`, `make demo`, `make bench`, `make bench-ws`,
-# `make bench-flow`.
+# `make install PREFIX=/usr/local DESTDIR=`, `make demo`, `make bench` (the WebSocket
+# servers), `make bench-filters`, `make bench-wsc`, `make bench-flow`.
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -63,18 +63,23 @@ lint-man:
 demo: all
 	@scripts/demo $(B)/bin
 
+# ws-listen against node-ws, python3-websockets, libwebsockets and a TCP sink:
+# flood, echo, TLS, --reuseport and scale, flooded by ws-bench (~5 min).
+# bench-ws is its old name.
 bench: all
+	scripts/bench $(B)/bin
+
+bench-ws: bench
+
+# json-codec and lines-split against jq and cat.
+bench-filters: all
 	scripts/bench-filters $(B)/bin
 
-# ws-listen against node-ws and python3-websockets, flooded by ws-bench (~3 min).
-bench-ws: all
-	scripts/bench-ws-listen $(B)/bin
-
-# flow-run: the seed's echo flow against a bare ws-connect | ws-listen pipe (~1 min).
 # ws-connect against node-ws's client, into ws-listen and a node-ws server (~2 min).
 bench-wsc: all
 	scripts/bench-ws-connect $(B)/bin
 
+# flow-run: the seed's echo flow against a bare ws-connect | ws-listen pipe (~1 min).
 bench-flow: all
 	scripts/bench-flow-run $(B)/bin
 
@@ -87,7 +92,7 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all units check lint-man demo bench bench-ws bench-wsc bench-flow install clean
+.PHONY: all units check lint-man demo bench bench-ws bench-filters bench-wsc bench-flow install clean
 .SECONDARY: $(LIB_OBJ)
 
 # Fuzzing (tests/fuzz): `make fuzz` builds each target with clang's libFuzzer
