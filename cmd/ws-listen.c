@@ -53,6 +53,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	wf_io_start();
+	wf_io_max_files();	/* as many connections as the hard limit allows */
 	rc = wf_cli_parse(&cli, prog, argc, (const char **)argv, opts, "[OPTION...] URL", msg, sizeof msg);
 	if (rc == WF_CLI_RUN && cli.nargs != 1) {
 		snprintf(msg, sizeof msg, cli.nargs ? "one URL only" : "a URL to listen on is needed");

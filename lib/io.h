@@ -55,4 +55,9 @@ int wf_nonblock_dup(int fd, int for_write);
  * Returns a mask of the fds that were closed (bit n for fd n). */
 int wf_io_start(void);
 
+/* Raise the soft limit of open descriptors (RLIMIT_NOFILE) to the hard
+ * limit, for a process with many connections: the soft limit now in force
+ * (unchanged when it cannot be raised), or -1. */
+long long wf_io_max_files(void);
+
 #endif
