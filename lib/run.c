@@ -20,6 +20,7 @@
 #define HUB_HIGH (1u << 20)	/* a destination this far behind pauses its sources */
 #define DRAIN_QUIET_MS 60	/* pipes empty, processes idle this long: drained */
 #define DRAIN_MAX_MS 3000
+#define PIPE_BYTES (256 << 10)	/* each wire's pipe: fewer, larger batches per wake-up */
 #define KILL_AFTER_MS 5000
 
 struct hubwire {
@@ -134,6 +135,7 @@ static int start(struct runner *r)
 			snprintf(r->msg, r->msglen, "pipe: %s", strerror(errno));
 			return -1;
 		}
+		fcntl(fds[1], F_SETPIPE_SZ, PIPE_BYTES);	/* a hint: the default (64 KiB) if refused */
 		g->wires[i].rfd = fds[0];
 		g->wires[i].wfd = fds[1];
 	}
