@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -440,6 +441,36 @@ static void io_start(void)
 		fprintf(stderr, "  child status %d\n", st);
 }
 
+/* wf_io_max_files: the soft limit goes up to the hard one (in a child, whose
+ * limits are its own) */
+static void max_files(void)
+{
+	pid_t pid;
+	int st;
+
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl))
+			_exit(1);
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 64)
+			_exit(0);	/* nothing to show */
+		rl.rlim_cur = 32;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			_exit(2);
+		if (wf_io_max_files() != (rl.rlim_max == RLIM_INFINITY ? 1LL << 40 : (long long)rl.rlim_max))
+			_exit(3);
+		if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur != rl.rlim_max)
+			_exit(4);
+		/* at the hard limit already: unchanged */
+		_exit(wf_io_max_files() == (rl.rlim_max == RLIM_INFINITY ? 1LL << 40 : (long long)rl.rlim_max) ? 0 : 5);
+	}
+	CHECK(waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		fprintf(stderr, "  child status %d\n", st);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -452,5 +483,6 @@ int main(void)
 	writer_errors();
 	nonblock_dup();
 	io_start();
+	max_files();
 	return unit_done();
 }
