@@ -127,6 +127,7 @@ struct bconn {
 	unsigned long long quota;	/* messages to send */
 	unsigned long long sent, recvd;
 	int64_t *stamps;		/* echo: send times of the messages in flight */
+	int64_t started;		/* connect: when this connection was started (ns) */
 	int open;
 	int fill;		/* flood: room in the queue for more frames */
 	int finished;		/* nothing more to send: the close is asked for */
@@ -144,10 +145,17 @@ struct bench {
 	struct addrinfo *addrs;
 	struct bconn *c;
 	int nopen, nclosed;
-	int running;		/* every connection opened: the scenario runs */
+	int nopen_max;		/* hold: the most open at once */
+	int opening;		/* hold: handshakes in flight */
+	int next;		/* hold: the next connection to start */
+	int active;		/* connect: connections in flight */
+	unsigned long long started, handshakes;	/* connect */
+	int running;		/* every connection opened: the scenario runs
+				 * (connect: from the start; hold: holding) */
 	int timeup;		/* stop sending */
 	int interrupted;
 	int64_t t0, tend;	/* ns */
+	int64_t thold;		/* hold: when every connection was open */
 	unsigned char *payload;
 	unsigned char *block;	/* block_frames copies of the message's frame */
 	size_t frame_len, block_frames;
@@ -195,7 +203,8 @@ static int start_conn(struct bconn *c)
 		return -1;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+	if (b->cfg->scenario == WF_BENCH_FLOOD)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 	if (connect(fd, c->ai->ai_addr, c->ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
 		int err = errno;
 		close(fd);
@@ -214,6 +223,17 @@ static int start_conn(struct bconn *c)
 		return -1;
 	}
 	return 0;
+}
+
+/* A fresh connection in slot c (connect: a replacement; hold: the next). */
+static int new_conn(struct bconn *c)
+{
+	struct bench *b = c->b;
+
+	c->ai = b->addrs;
+	c->open = c->finished = c->closed = 0;
+	c->started = now_ns();
+	return start_conn(c);
 }
 
 /* This connection sends nothing more: the close handshake follows what is queued. */
@@ -294,6 +314,17 @@ static void begin(struct bench *b)
 	}
 }
 
+/* hold: every connection is open */
+static void hold(struct bench *b)
+{
+	b->running = 1;
+	b->thold = b->tend = now_ns();
+	if (b->cfg->duration_ms > 0)
+		wf_timer_start(b->loop, &b->duration, b->cfg->duration_ms);
+	if (b->cfg->holding)
+		b->cfg->holding(b->cfg->connections, b->cfg->ud);
+}
+
 static void on_open(struct wf_ws *ws, void *ud)
 {
 	struct bconn *c = ud;
@@ -302,8 +333,23 @@ static void on_open(struct wf_ws *ws, void *ud)
 	(void)ws;
 	c->open = 1;
 	b->progress++;
-	if (++b->nopen == b->cfg->connections)
-		begin(b);
+	switch (b->cfg->scenario) {
+	case WF_BENCH_CONNECT:
+		wf_hist_add(&b->res->rtt, (uint64_t)(now_ns() - c->started));
+		b->handshakes++;
+		finish_conn(c);
+		return;
+	case WF_BENCH_HOLD:
+		b->opening--;
+		if (++b->nopen > b->nopen_max)
+			b->nopen_max = b->nopen;
+		if (b->nopen == b->cfg->connections)
+			hold(b);	/* else `before` starts the next ones */
+		return;
+	default:
+		if (++b->nopen == b->cfg->connections)
+			begin(b);
+	}
 }
 
 static void on_message(struct wf_ws *ws, int binary, const char *p, size_t n, void *ud)
@@ -362,6 +408,8 @@ static void on_closed(struct wf_ws *ws, const struct wf_ws_end *end, void *ud)
 	}
 	c->closed = 1;
 	b->progress++;
+	if (b->cfg->scenario == WF_BENCH_HOLD)
+		b->nopen--;
 	if (!c->finished || end->code != 1000 || end->why[0]) {
 		if (end->why[0])
 			fail(b, "connection %d: %s (close code %d)", c->idx, end->why, end->code);
@@ -370,8 +418,19 @@ static void on_closed(struct wf_ws *ws, const struct wf_ws_end *end, void *ud)
 			     end->reason[0] ? ": " : "", end->reason);
 		return;
 	}
-	if (b->cfg->scenario == WF_BENCH_FLOOD)
+	if (b->cfg->scenario == WF_BENCH_FLOOD || b->cfg->scenario == WF_BENCH_CONNECT)
 		b->tend = now_ns();
+	if (b->cfg->scenario == WF_BENCH_CONNECT) {
+		/* the next one takes its place; the fd of this one is closed
+		 * once this returns, so at most one more is open for a moment */
+		if (!b->timeup && (!b->cfg->count || b->started < b->cfg->count)) {
+			b->started++;
+			new_conn(c);
+		} else if (!--b->active) {
+			wf_loop_stop(b->loop);
+		}
+		return;
+	}
 	if (++b->nclosed == b->cfg->connections)
 		wf_loop_stop(b->loop);
 }
@@ -383,13 +442,17 @@ static void time_up(struct bench *b)
 	int i;
 
 	b->timeup = 1;
+	if (b->cfg->scenario == WF_BENCH_CONNECT)
+		return;	/* those in flight finish, none replaces them */
+	if (b->cfg->scenario == WF_BENCH_HOLD)
+		b->tend = now_ns();
 	for (i = 0; i < b->cfg->connections; i++) {
 		struct bconn *c = &b->c[i];
 		if (!c->ws || c->finished)
 			continue;
 		if (b->cfg->scenario == WF_BENCH_FLOOD)
 			c->fill = 1;
-		else if (c->recvd == c->sent)
+		else if (c->recvd == c->sent && c->open)
 			finish_conn(c);
 	}
 	wf_loop_wake(b->loop);
@@ -397,9 +460,15 @@ static void time_up(struct bench *b)
 
 static void on_duration(struct wf_loop *l, struct wf_timer *t, void *ud)
 {
-	(void)l;
-	(void)t;
-	time_up(ud);
+	struct bench *b = ud;
+
+	int64_t from = b->cfg->scenario == WF_BENCH_HOLD ? b->thold : b->t0;
+
+	if (now_ns() - from < b->cfg->duration_ms * 1000000) {
+		wf_timer_start(l, t, 1);	/* the loop's clock is in ms: not a bit short */
+		return;
+	}
+	time_up(b);
 }
 
 static void on_watchdog(struct wf_loop *l, struct wf_timer *t, void *ud)
@@ -407,13 +476,16 @@ static void on_watchdog(struct wf_loop *l, struct wf_timer *t, void *ud)
 	struct bench *b = ud;
 	int64_t now = wf_now_ms();
 
-	if (b->progress != b->progress_seen) {
+	if (b->cfg->scenario == WF_BENCH_HOLD && b->running && !b->timeup) {
+		b->progress_at = now;	/* idle on purpose */
+	} else if (b->progress != b->progress_seen) {
 		b->progress_seen = b->progress;
 		b->progress_at = now;
 	} else if (now - b->progress_at >= b->cfg->timeout_ms) {
 		fail(b, "%s: no progress for %.1f s (%s)", b->cfg->url, b->cfg->timeout_ms / 1000.0,
-		     !b->running ? "connecting" : b->timeup || b->nclosed ? "waiting for the close handshakes"
-									: "the server reads nothing");
+		     !b->running || b->cfg->scenario == WF_BENCH_CONNECT ? "connecting"
+		     : b->timeup || b->nclosed ? "waiting for the close handshakes"
+					       : "the server reads nothing");
 		return;
 	}
 	wf_timer_start(l, t, 200);
@@ -439,6 +511,11 @@ static void before(struct wf_loop *l, void *ud)
 	int i;
 
 	(void)l;
+	if (b->cfg->scenario == WF_BENCH_HOLD)
+		while (b->next < b->cfg->connections && b->opening < b->cfg->opening && !b->status) {
+			b->opening++;
+			new_conn(&b->c[b->next++]);
+		}
 	if (b->running && b->cfg->scenario == WF_BENCH_FLOOD)
 		for (i = 0; i < b->cfg->connections && !b->status; i++)
 			if (b->c[i].fill && b->c[i].ws)
@@ -455,9 +532,11 @@ static int prepare(struct bench *b, char *msg, size_t n)
 	uint32_t x = 0x9e3779b9;
 	int rc;
 
-	if (cfg->connections < 1 || cfg->depth < 1 || (!cfg->count && cfg->duration_ms <= 0) ||
-	    cfg->timeout_ms <= 0) {
-		snprintf(msg, n, "connections, depth and timeout must be positive, and a count or a duration given");
+	if (cfg->connections < 1 || cfg->depth < 1 || cfg->timeout_ms <= 0 ||
+	    (cfg->scenario == WF_BENCH_HOLD ? cfg->opening < 1 || cfg->count
+					     : !cfg->count && cfg->duration_ms <= 0)) {
+		snprintf(msg, n, "connections, depth, opening and timeout must be positive, and a count or "
+			 "a duration given (hold: no count)");
 		return 2;
 	}
 	if (wf_url_parse(cfg->url, &b->url, msg, n) < 0)
@@ -577,15 +656,31 @@ int wf_bench_run(const struct wf_bench_cfg *cfg, struct wf_bench_result *r, char
 	wf_loop_set_before(b.loop, before, &b);
 	b.progress_at = wf_now_ms();
 	wf_timer_start(b.loop, &b.watchdog, 200);
-	for (i = 0; i < cfg->connections && !b.status; i++)
-		start_conn(&b.c[i]);
+	b.t0 = b.tend = now_ns();
+	if (cfg->scenario == WF_BENCH_CONNECT) {
+		b.running = 1;
+		if (cfg->duration_ms > 0)
+			wf_timer_start(b.loop, &b.duration, cfg->duration_ms);
+		for (i = 0; i < cfg->connections && (!cfg->count || b.started < cfg->count) && !b.status; i++) {
+			b.started++;
+			b.active++;
+			new_conn(&b.c[i]);
+		}
+	} else if (cfg->scenario != WF_BENCH_HOLD) {
+		for (i = 0; i < cfg->connections && !b.status; i++)
+			start_conn(&b.c[i]);
+	}	/* hold: `before` starts them, `opening` at a time */
 	if (!b.status && wf_loop_run(b.loop) < 0 && !b.status)
 		fail(&b, "event loop failed");
 	rc = b.status;
 	for (i = 0; i < cfg->connections; i++)
 		total += cfg->scenario == WF_BENCH_FLOOD ? b.c[i].sent : b.c[i].recvd;
-	r->messages = total;
-	r->seconds = (double)(b.tend - b.t0) / 1e9;
+	r->messages = cfg->scenario == WF_BENCH_CONNECT ? b.handshakes : total;
+	r->seconds = (double)(b.tend - (cfg->scenario == WF_BENCH_HOLD ? b.thold : b.t0)) / 1e9;
+	if (cfg->scenario == WF_BENCH_HOLD) {
+		r->connect_seconds = (double)(b.thold - b.t0) / 1e9;
+		r->open = b.nopen_max;
+	}
 out:
 	wf_ws_engine_free(b.eng);
 	wf_loop_free(b.loop);

@@ -10,14 +10,25 @@
  * from the start to the last close answered.
  * echo: every connection keeps `depth` messages in flight and waits for
  * each to come back unchanged; each round trip goes into the histogram and
- * the time runs from the start to the last echo. */
+ * the time runs from the start to the last echo.
+ * connect: a handshake storm. `connections` connections are in flight at
+ * once; each one closes (1000) as soon as it is open and is replaced by a
+ * new one when the close is done, until `count` handshakes were started or
+ * the duration is up. The time from a connection's start (before its TCP
+ * connect) to its open goes into the histogram; the time runs from the
+ * start to the last close.
+ * hold: `connections` connections, at most `opening` handshakes in flight
+ * at once, then all of them open and idle (pings are answered) for the
+ * duration, or without one until SIGINT or SIGTERM; then every one is
+ * closed (1000) and the closes are waited for. The server closing one, or
+ * one failing, is a runtime failure. */
 #ifndef WF_BENCH_H
 #define WF_BENCH_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-enum { WF_BENCH_FLOOD, WF_BENCH_ECHO };
+enum { WF_BENCH_FLOOD, WF_BENCH_ECHO, WF_BENCH_CONNECT, WF_BENCH_HOLD };
 
 struct wf_bench_cfg {
 	const char *url;		/* ws:// or wss:// */
@@ -25,9 +36,13 @@ struct wf_bench_cfg {
 	int connections;
 	size_t size;			/* payload bytes of every message */
 	int binary;
-	unsigned long long count;	/* messages in all (0: no limit) */
-	int64_t duration_ms;		/* stop sending after this (0: no limit) */
+	unsigned long long count;	/* messages (connect: handshakes) in all (0: no limit) */
+	int64_t duration_ms;		/* stop sending (hold: holding) after this (0: no limit) */
 	int depth;			/* echo: messages in flight per connection */
+	int opening;			/* hold: handshakes in flight at most */
+	/* hold: called once, when every connection is open */
+	void (*holding)(int connections, void *ud);
+	void *ud;
 	const char *tls_cafile;		/* the only trusted root (NULL: the system's) */
 	int tls_insecure;
 	const char *tls_domain;		/* name verified and sent as SNI (NULL: the URL host) */
@@ -52,10 +67,14 @@ void wf_hist_add(struct wf_hist *h, uint64_t v);
 uint64_t wf_hist_quantile(const struct wf_hist *h, double q);
 
 struct wf_bench_result {
-	unsigned long long messages;	/* flood: sent and read; echo: round trips */
-	double seconds;
+	unsigned long long messages;	/* flood: sent and read; echo: round trips;
+					 * connect: opening handshakes completed */
+	double seconds;			/* hold: from all open to the end of the hold */
+	double connect_seconds;		/* hold: from the start to all open */
+	int open;			/* hold: the most connections open at once */
 	int tls;
-	struct wf_hist rtt;		/* echo: round-trip times in nanoseconds */
+	struct wf_hist rtt;		/* echo: round-trip times, connect: handshake
+					 * times (start to open), in nanoseconds */
 };
 
 /* The longest frame header: 2 bytes, 8 of length, 4 of masking key. */
@@ -67,7 +86,8 @@ size_t wf_bench_frame(unsigned char *out, int binary, const unsigned char *p, si
 		      const unsigned char mask[4]);
 
 /* Run the scenario: 0 with r filled; 1 on a runtime failure (a connection
- * refused or lost, a wrong echo, no progress within timeout_ms); 2 on a
+ * refused or lost, a wrong echo, a handshake refused, no progress within
+ * timeout_ms, which a hold's idle time does not count against); 2 on a
  * configuration error (URL, TLS files). msg is filled for 1 and 2. r->rtt
  * is large: r belongs to the caller, who may keep it off the stack. */
 int wf_bench_run(const struct wf_bench_cfg *cfg, struct wf_bench_result *r, char *msg, size_t n);

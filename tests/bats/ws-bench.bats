@@ -1,19 +1,24 @@
 #!/usr/bin/env bats
 # ws-bench against ws-listen: the JSON result line, and that what it counts
 # is what the server wrote (every flooded message is on ws-listen's stdout,
-# every echo went through it).
+# every echo went through it, every handshake is an open event).
 
 setup() {
 	ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 	: "${WF_BIN:=$ROOT/build/release/bin}"
 	T=$BATS_TEST_TMPDIR
 	SRV=
+	BENCH=
 }
 
 teardown() {
 	if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -s "$T/err" ]; then
 		echo "ws-listen's stderr:"
 		cat "$T/err"
+	fi
+	if [ -n "$BENCH" ]; then
+		kill -KILL "$BENCH" 2>/dev/null || true
+		wait "$BENCH" 2>/dev/null || true
 	fi
 	if [ -n "$SRV" ]; then
 		kill -KILL "$SRV" 2>/dev/null || true
@@ -70,9 +75,10 @@ stop() {
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 1 ]
 	echo "${lines[0]}" >"$T/result"
-	jq -e '.scenario == "flood" and .connections == 4 and .size == 16 and .binary == false and
+	jq -e --arg url "$URL" '.scenario == "flood" and .url == $url and .connections == 4 and
+	       .size == 16 and .binary == false and
 	       .tls == false and .messages == 100003 and .seconds > 0 and .msgs_per_s > 0 and
-	       .mb_per_s > 0 and (keys_unsorted == ["scenario","connections","size","binary","tls",
+	       .mb_per_s > 0 and (keys_unsorted == ["scenario","url","connections","size","binary","tls",
 	       "messages","seconds","msgs_per_s","mb_per_s"])' "$T/result"
 	# the rates are the count over the time (seconds are rounded to the microsecond)
 	jq -e '(.msgs_per_s * .seconds / .messages - 1 | fabs) < 1e-3 and
@@ -160,6 +166,159 @@ stop() {
 	[ "$(wc -l <"$T/out")" -eq 1010 ]
 }
 
+# opens FILE: the "open" control events in FILE
+opens() { grep -c '^{"control":"open"' "$1" || true; }
+# closes FILE: the "close" control events with code 1000 in FILE
+closes() { grep -c '^{"control":"close","code":1000,' "$1" || true; }
+
+@test "connect --count: that many handshakes, each an open and a clean close on ws-listen, never more than -c at once" {
+	listen --stream-events 127.0.0.1:0
+	run timeout 60 "$WF_BIN/ws-bench" -q --scenario connect -c 4 -n 301 "$URL"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	echo "${lines[0]}" >"$T/result"
+	jq -e --arg url "$URL" '.scenario == "connect" and .url == $url and .connections == 4 and
+	       .tls == false and .handshakes == 301 and .seconds > 0 and
+	       0 < .p50_us and .p50_us <= .p99_us and .p99_us <= .p999_us and .p999_us <= .max_us and
+	       (.handshakes_per_second * .seconds / .handshakes - 1 | fabs) < 1e-3 and
+	       (keys_unsorted == ["scenario","url","connections","tls","handshakes","seconds",
+	       "handshakes_per_second","p50_us","p99_us","p999_us","max_us"])' "$T/result"
+	stop
+	[ "$(opens "$T/out")" -eq 301 ]
+	[ "$(closes "$T/out")" -eq 301 ]
+	[ "$(wc -l <"$T/out")" -eq 602 ]
+	# at most 4 open at any moment, as ws-listen saw them
+	[ "$(jq -r '.control' "$T/out" | awk '/open/ { n++; if (n > m) m = n } /close/ { n-- } END { print m }')" -eq 4 ]
+}
+
+@test "connect --duration: the handshakes counted are those ws-listen saw; a summary on stderr" {
+	listen --stream-events 127.0.0.1:0
+	run timeout 60 "$WF_BIN/ws-bench" --scenario connect -c 8 -d 0.5 "$URL"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | grep '^{' >"$T/result"
+	n=$(jq -r '.handshakes' "$T/result")
+	[ "$n" -gt 0 ]
+	jq -e '.seconds >= 0.5 and .connections == 8' "$T/result"
+	[[ $output == *"ws-bench: connect: 8 connections in flight: $n handshakes in "*" s: "*"/s"* ]]
+	[[ $output == *"ws-bench: handshake (us): p50 "*", p99 "*", p99.9 "*", max "* ]]
+	stop
+	[ "$(opens "$T/out")" -eq "$n" ]
+	[ "$(closes "$T/out")" -eq "$n" ]
+}
+
+@test "connect over wss: TLS handshakes; an unknown CA is a runtime failure" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+		-addext subjectAltName=IP:127.0.0.1,DNS:localhost -days 2 \
+		-keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+	listen --stream-events --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" 127.0.0.1:0
+	[[ $URL == wss://127.0.0.1:* ]]
+	run timeout 60 "$WF_BIN/ws-bench" -q --scenario connect -c 3 -n 50 --tls-cafile "$T/cert.pem" "$URL"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" >"$T/result"
+	jq -e '.tls == true and .handshakes == 50 and .p50_us > 0' "$T/result"
+	run timeout 60 "$WF_BIN/ws-bench" -q --scenario connect -n 5 "$URL"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "ws-bench: $URL: certificate verification failed: unknown certificate authority" ]
+	stop
+	[ "$(opens "$T/out")" -eq 50 ]
+	[ "$(grep -c '^{"control":"open","meta":{"ws_server":{"tls":true,' "$T/out")" -eq 50 ]
+}
+
+@test "hold: 200 connections open at once, past soft limits of 64 open files on both ends" {
+	[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 400 ] || skip "hard limit of open files below 400"
+	ulimit -Sn 64
+	listen --stream-events 127.0.0.1:0
+	timeout 60 "$WF_BIN/ws-bench" -q --scenario hold -c 200 -d 1 "$URL" >"$T/result" 2>"$T/berr" &
+	BENCH=$!
+	wait_until grep -qs '^ws-bench: holding' "$T/berr"
+	[ "$(cat "$T/berr")" = "ws-bench: holding 200 connections" ]
+	# while it holds, ws-listen has 200 connections and none has closed
+	wait_until [ "$(opens "$T/out")" -eq 200 ]
+	[ "$(grep -c '"control":"close"' "$T/out")" -eq 0 ]
+	[ "$(find /proc/"$SRV"/fd -type l -lname 'socket:*' | wc -l)" -ge 201 ]
+	status=0
+	wait "$BENCH" || status=$?
+	BENCH=
+	[ "$status" -eq 0 ]
+	cat "$T/result"
+	jq -e --arg url "$URL" '.scenario == "hold" and .url == $url and .connections == 200 and
+	       .tls == false and .open == 200 and .connect_seconds > 0 and .seconds >= 1 and
+	       (keys_unsorted == ["scenario","url","connections","tls","open","connect_seconds",
+	       "seconds"])' "$T/result"
+	[ "$(cat "$T/berr")" = "ws-bench: holding 200 connections" ]
+	# then every one was closed cleanly
+	wait_until [ "$(closes "$T/out")" -eq 200 ]
+	stop
+	[ "$(wc -l <"$T/out")" -eq 400 ]
+}
+
+@test "hold with no --duration: until SIGTERM, then the closes and the result" {
+	listen 127.0.0.1:0
+	"$WF_BIN/ws-bench" --scenario hold -c 10 --opening 3 "$URL" >"$T/result" 2>"$T/berr" &
+	BENCH=$!
+	wait_until grep -qs '^ws-bench: holding' "$T/berr"
+	kill -TERM "$BENCH"
+	status=0
+	wait "$BENCH" || status=$?
+	BENCH=
+	cat "$T/berr"
+	[ "$status" -eq 0 ]
+	jq -e '.open == 10 and .seconds > 0' "$T/result"
+	[ "$(sed -n 1p "$T/berr")" = "ws-bench: holding 10 connections" ]
+	[[ $(sed -n 2p "$T/berr") == "ws-bench: hold: 10 connections opened in "*" s, held for "*" s" ]]
+}
+
+@test "hold: a server that goes away while held is a runtime failure, and no result is written" {
+	listen 127.0.0.1:0
+	timeout 60 "$WF_BIN/ws-bench" -q --scenario hold -c 20 -d 30 "$URL" >"$T/result" 2>"$T/berr" &
+	BENCH=$!
+	wait_until grep -qs '^ws-bench: holding' "$T/berr"
+	stop	# ws-listen closes every connection with 1001
+	status=0
+	wait "$BENCH" || status=$?
+	BENCH=
+	cat "$T/berr"
+	[ "$status" -eq 1 ]
+	[ ! -s "$T/result" ]
+	[ "$(wc -l <"$T/berr")" -eq 2 ]
+	[ "$(sed -n 1p "$T/berr")" = "ws-bench: holding 20 connections" ]
+	[[ $(sed -n 2p "$T/berr") =~ ^"ws-bench: connection "[0-9]+": the server closed it (code 1001: server shutting down)"$ ]]
+	# killed outright: the connections are lost
+	listen 127.0.0.1:0
+	timeout 60 "$WF_BIN/ws-bench" -q --scenario hold -c 20 -d 30 "$URL" >"$T/result" 2>"$T/berr" &
+	BENCH=$!
+	wait_until grep -qs '^ws-bench: holding' "$T/berr"
+	kill -KILL "$SRV"
+	status=0
+	wait "$BENCH" || status=$?
+	BENCH=
+	cat "$T/berr"
+	[ "$status" -eq 1 ]
+	[[ $(sed -n 2p "$T/berr") =~ ^"ws-bench: connection "[0-9]+": connection lost (close code 1006)"$ ]]
+}
+
+@test "more connections than open files allow: one line, exit 2, nothing connected" {
+	listen --stream-events 127.0.0.1:0
+	run bash -c 'ulimit -n 100 && exec "$@"' sh "$WF_BIN/ws-bench" --scenario hold -c 200 -d 1 "$URL"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$output" = "ws-bench: --connections: 200 connections need 216 open files, the limit is 100 (ulimit -n)" ]
+	run bash -c 'ulimit -n 100 && exec "$@"' sh "$WF_BIN/ws-bench" --scenario connect -c 85 -n 10 "$URL"
+	[ "$status" -eq 2 ]
+	[ "$output" = "ws-bench: --connections: 85 connections need 101 open files, the limit is 100 (ulimit -n)" ]
+	# 84 fit
+	run bash -c 'ulimit -n 100 && exec "$@"' sh "$WF_BIN/ws-bench" -q --scenario hold -c 84 -d 0.1 "$URL"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "ws-bench: holding 84 connections" ]
+	stop
+	[ "$(opens "$T/out")" -eq 84 ]
+}
+
 @test "a server that closes the connections is a runtime failure, and no result is written" {
 	listen --max-message 8 127.0.0.1:0
 	run timeout 60 "$WF_BIN/ws-bench" -q -c 1 -n 10 "$URL"
@@ -173,6 +332,12 @@ stop() {
 	stop
 	run timeout 60 "$WF_BIN/ws-bench" -q -n 10 "$URL"
 	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "ws-bench: $URL: connect: Connection refused" ]
+	run timeout 60 "$WF_BIN/ws-bench" -q --scenario connect -n 10 "$URL"
+	[ "$status" -eq 1 ]
+	[ "$output" = "ws-bench: $URL: connect: Connection refused" ]
+	run timeout 60 "$WF_BIN/ws-bench" -q --scenario hold -c 10 -d 1 "$URL"
 	[ "$status" -eq 1 ]
 	[ "$output" = "ws-bench: $URL: connect: Connection refused" ]
 }
@@ -197,7 +362,9 @@ stop() {
 	for bad in "" "--scenario=pingpong ws://127.0.0.1:1" "-n 0 ws://127.0.0.1:1" \
 		"-c 0 ws://127.0.0.1:1" "--size 2G ws://127.0.0.1:1" "-d -1 ws://127.0.0.1:1" \
 		"--depth 0 ws://127.0.0.1:1" "--tls-insecure ws://127.0.0.1:1" "http://127.0.0.1:1" \
-		"ws://127.0.0.1:1 ws://127.0.0.1:2" "--no-such-option ws://127.0.0.1:1"; do
+		"ws://127.0.0.1:1 ws://127.0.0.1:2" "--no-such-option ws://127.0.0.1:1" \
+		"--scenario hold -n 5 ws://127.0.0.1:1" "--scenario hold --opening 0 ws://127.0.0.1:1" \
+		"--scenario connect -c 100001 ws://127.0.0.1:1"; do
 		# shellcheck disable=SC2086
 		run "$WF_BIN/ws-bench" $bad
 		echo "$bad: $output"
