@@ -228,10 +228,12 @@ closes() { grep -c '^{"control":"close","code":1000,' "$1" || true; }
 	[ "$(grep -c '^{"control":"open","meta":{"ws_server":{"tls":true,' "$T/out")" -eq 50 ]
 }
 
-@test "hold: 200 connections open at once, past soft limits of 64 open files on both ends" {
+@test "hold: 200 connections open at once, past soft limits of 64 open files on both ends, pings answered" {
 	[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 400 ] || skip "hard limit of open files below 400"
 	ulimit -Sn 64
-	listen --stream-events 127.0.0.1:0
+	# ws-listen pings every idle connection 5 times a second and drops those
+	# that do not answer within 0.5 s
+	listen --stream-events --ping-interval 200 --ping-timeout 500 127.0.0.1:0
 	timeout 60 "$WF_BIN/ws-bench" -q --scenario hold -c 200 -d 1 "$URL" >"$T/result" 2>"$T/berr" &
 	BENCH=$!
 	wait_until grep -qs '^ws-bench: holding' "$T/berr"
