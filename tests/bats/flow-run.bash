@@ -56,7 +56,7 @@ flow() {
 flow_bg() {
 	local name=$1 in=/dev/null i
 	shift
-	rm -f "$T/$name.sid"
+	rm -f "$T/$name.sid" "$T/$name.err"	# not the last run's "listening" line
 	[ ! -e "$T/$name.in" ] || in=$T/$name.in
 	setsid -w sh -c 'echo $$ >"$0"; exec "$@"' "$T/$name.sid" "$WF_BIN/flow-run" "$@" \
 		<"$in" >"$T/$name.out" 2>"$T/$name.err" &

@@ -42,6 +42,7 @@ gone() { ! kill -0 "$1" 2>/dev/null; }
 # listen ARGS...: ws-listen ARGS on 127.0.0.1 port 0, stdout in $T/out;
 # sets SRV and URL.
 listen() {
+	rm -f "$T/err"	# not the last server's "listening" line
 	"$WF_BIN/ws-listen" "$@" </dev/null >"$T/out" 2>"$T/err" &
 	SRV=$!
 	wait_until listening
@@ -234,6 +235,7 @@ closes() { grep -c '^{"control":"close","code":1000,' "$1" || true; }
 	# ws-listen pings every idle connection 5 times a second and drops those
 	# that do not answer within 0.5 s
 	listen --stream-events --ping-interval 200 --ping-timeout 500 127.0.0.1:0
+	rm -f "$T/berr"	# not the last run's "holding" line
 	timeout 60 "$WF_BIN/ws-bench" -q --scenario hold -c 200 -d 1 "$URL" >"$T/result" 2>"$T/berr" &
 	BENCH=$!
 	wait_until grep -qs '^ws-bench: holding' "$T/berr"
@@ -260,6 +262,7 @@ closes() { grep -c '^{"control":"close","code":1000,' "$1" || true; }
 
 @test "hold with no --duration: until SIGTERM, then the closes and the result" {
 	listen 127.0.0.1:0
+	rm -f "$T/berr"	# not the last run's "holding" line
 	"$WF_BIN/ws-bench" --scenario hold -c 10 --opening 3 "$URL" >"$T/result" 2>"$T/berr" &
 	BENCH=$!
 	wait_until grep -qs '^ws-bench: holding' "$T/berr"
@@ -276,6 +279,7 @@ closes() { grep -c '^{"control":"close","code":1000,' "$1" || true; }
 
 @test "hold: a server that goes away while held is a runtime failure, and no result is written" {
 	listen 127.0.0.1:0
+	rm -f "$T/berr"	# not the last run's "holding" line
 	timeout 60 "$WF_BIN/ws-bench" -q --scenario hold -c 20 -d 30 "$URL" >"$T/result" 2>"$T/berr" &
 	BENCH=$!
 	wait_until grep -qs '^ws-bench: holding' "$T/berr"
@@ -291,6 +295,7 @@ closes() { grep -c '^{"control":"close","code":1000,' "$1" || true; }
 	[[ $(sed -n 2p "$T/berr") =~ ^"ws-bench: connection "[0-9]+": the server closed it (code 1001: server shutting down)"$ ]]
 	# killed outright: the connections are lost
 	listen 127.0.0.1:0
+	rm -f "$T/berr"	# not the last run's "holding" line
 	timeout 60 "$WF_BIN/ws-bench" -q --scenario hold -c 20 -d 30 "$URL" >"$T/result" 2>"$T/berr" &
 	BENCH=$!
 	wait_until grep -qs '^ws-bench: holding' "$T/berr"

@@ -26,6 +26,7 @@ run_example() {
 		page_cmd "$c" || { echo "not on the page: $c"; return 1; }
 		script="$script${c//:8080/:0}"$'\n'
 	done
+	rm -f "$T/err"
 	(cd "$T" && PATH="$WF_BIN:$PATH" exec setsid sh -c "$script" 2>"$T/err" 3>&-) &
 	GROUP=$!
 	PIDS+=($!)
@@ -87,6 +88,7 @@ EOF
 @test "README: the echo server that re-sorts JSON" {
 	grep -qxF '    ws-listen 127.0.0.1:8080 <back | lines-split | json-codec |' "$ROOT/README"
 	grep -qxF '        json-codec --encode --sorted >back' "$ROOT/README"
+	rm -f "$T/err"
 	mkfifo "$T/back"
 	(cd "$T" && PATH="$WF_BIN:$PATH" exec setsid sh -c 'ws-listen 127.0.0.1:0 <back | lines-split | json-codec |
 		json-codec --encode --sorted >back' 2>"$T/err" 3>&-) &

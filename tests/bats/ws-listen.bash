@@ -68,7 +68,7 @@ lines_in() { [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge "$2" ]; }
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
 start_server() {
-	rm -f "$T/in"
+	rm -f "$T/in" "$T/err"	# not the last server's "listening" line
 	mkfifo "$T/in"
 	"$WF_BIN/ws-listen" "$@" <"$T/in" >"$T/out" 2>"$T/err" 3>&- &
 	SRV=$!
@@ -84,6 +84,7 @@ start_server() {
 start_io() {
 	local in=$1 out=$2
 	shift 2
+	rm -f "$T/err"
 	"$WF_BIN/ws-listen" "$@" <"$in" >"$out" 2>"$T/err" 3>&- &
 	SRV=$!
 	wait_until has_text "$T/err" "ws-listen: listening on " || return 1
@@ -140,7 +141,7 @@ meta_of() {
 #                       ws-listen ARGS <fifo | tee $T/out >fifo
 #                       SRV is ws-listen's pid; PORT and URL as start_server.
 start_echo() {
-	rm -f "$T/loop"
+	rm -f "$T/loop" "$T/err" "$T/srv.pid"
 	mkfifo "$T/loop"
 	sh -c 'd=$1; shift; echo $$ >"$d/srv.pid"; exec "$@"' sh "$T" "$WF_BIN/ws-listen" "$@" \
 		<"$T/loop" 2>"$T/err" 3>&- | tee "$T/out" >"$T/loop" 3>&- &
