@@ -769,14 +769,20 @@ static void do_tls(struct wf_ws *ws)
 	int rc;
 
 	if (ws->cfg->server && !ws->tls_hello) {
-		/* a TLS client starts with a handshake record (22): say so when not */
+		/* A TLS client starts with a handshake record (22): say so when
+		 * not. GnuTLS reads only once that first byte is here, or the
+		 * peek could see a later record of the client's (20, 23). */
 		unsigned char b;
 		ssize_t k = recv(ws->fd, &b, 1, MSG_PEEK);
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+			update_mask(ws);
+			return;
+		}
 		if (k == 1 && b != 22) {
 			fail(ws, "TLS handshake failed: the client does not speak TLS (a ws:// client?)");
 			return;
 		}
-		ws->tls_hello = k == 1;
+		ws->tls_hello = 1;
 	}
 	rc = wf_tls_handshake(&ws->tls, msg, sizeof msg);
 

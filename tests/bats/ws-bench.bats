@@ -229,6 +229,24 @@ closes() { grep -c '^{"control":"close","code":1000,' "$1" || true; }
 	[ "$(grep -c '^{"control":"open","meta":{"ws_server":{"tls":true,' "$T/out")" -eq 50 ]
 }
 
+@test "wss: a storm of 2000 TLS handshakes, 8 at once: none fails" {
+	# ws-listen peeks at a client's first byte to tell a ws:// client; it
+	# once let GnuTLS read before that byte came, and then peeked at the
+	# client's next record instead: "does not speak TLS", one handshake in
+	# a few thousand. A race, so this test catches it often, not always.
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=localhost \
+		-addext subjectAltName=IP:127.0.0.1,DNS:localhost -days 2 \
+		-keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+	listen --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" 127.0.0.1:0
+	run timeout 120 "$WF_BIN/ws-bench" -q --scenario connect -c 8 -n 2000 --tls-cafile "$T/cert.pem" "$URL"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" >"$T/result"
+	jq -e '.handshakes == 2000' "$T/result"
+	stop
+	! grep -v '^ws-listen: listening on ' "$T/err"
+}
+
 @test "hold: 200 connections open at once, past soft limits of 64 open files on both ends, pings answered" {
 	[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 400 ] || skip "hard limit of open files below 400"
 	ulimit -Sn 64
