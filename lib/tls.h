@@ -15,6 +15,7 @@
 
 struct wf_tls_creds {
 	gnutls_certificate_credentials_t cred;
+	gnutls_priority_t prio;	/* GnuTLS's defaults, AES-128-GCM first */
 	int server;
 	int verify;		/* client: verify the peer (always, unless insecure) */
 };

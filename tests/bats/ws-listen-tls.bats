@@ -111,3 +111,18 @@ start_fails() {
 @test "TLS: wss:// without a certificate is a usage error, exit 2" {
 	start_fails "wss://127.0.0.1:0: wss:// needs --tls-cert and --tls-key" wss://127.0.0.1:0
 }
+
+@test "TLS: AES-128-GCM by the server's order, even for a client that asks for AES-256-GCM first; AES-256-GCM when that is all a client has" {
+	start_server "${TLS[@]}" 127.0.0.1:0
+	# gnutls-cli and openssl s_client both put AES-256-GCM first
+	run sh -c 'echo | timeout 10 gnutls-cli --insecure -p "$1" 127.0.0.1' sh "$PORT"
+	echo "$output"
+	[[ $output == *"-(ECDSA-SECP256R1-SHA256)-(AES-128-GCM)"* ]]
+	run sh -c 'echo | timeout 10 openssl s_client -connect "127.0.0.1:$1" 2>/dev/null' sh "$PORT"
+	[[ $output == *"Cipher is TLS_AES_128_GCM_SHA256"* ]]
+	run sh -c 'echo | timeout 10 gnutls-cli --insecure --priority NORMAL:-CIPHER-ALL:+AES-256-GCM -p "$1" 127.0.0.1' sh "$PORT"
+	echo "$output"
+	[[ $output == *"-(AES-256-GCM)"* ]]
+	stop_server
+	[ "$STATUS" -eq 0 ]
+}
