@@ -51,6 +51,11 @@ $(B)/unit/%: tests/unit/%.c tests/unit/unit.h $(B)/libwsflow.a
 
 units: $(UNITS)
 
+# Programs that time one part of the library (tests/perf), for the benchmarks.
+$(B)/perf/%: tests/perf/%.c $(B)/libwsflow.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -std=gnu11 $(LDFLAGS) -o $@ $< $(B)/libwsflow.a $(LDLIBS)
+
 # The whole suite: C unit tests, then the bats tests against the binaries.
 check: all units
 	@set -e; for t in $(UNITS); do echo "unit: $$t"; $$t; done

@@ -849,6 +849,11 @@ static void unmask(unsigned char *p, size_t n, const unsigned char k[4], unsigne
 		p[i] ^= r[i & 3];
 }
 
+void wf_ws_unmask(unsigned char *p, size_t n, const unsigned char key[4], unsigned phase)
+{
+	unmask(p, n, key, phase);
+}
+
 /* The fast path's own close, for a frame wslay never saw. */
 static void fast_fail(struct wf_ws *ws, int code)
 {

@@ -90,6 +90,12 @@ void wf_ws_abort(struct wf_ws *ws, const char *why);
 /* Stop or resume reading from the peer (backpressure). */
 void wf_ws_pause(struct wf_ws *ws, int paused);
 
+/* XOR n bytes at p with the masking key, starting phase (0-3) bytes into
+ * it: masking and unmasking alike (RFC 6455 5.3). The read path's own
+ * unmask, eight bytes at a time; exported for scripts/bench-profile's
+ * tests/perf/unmask.c to time against wslay's byte-at-a-time one. */
+void wf_ws_unmask(unsigned char *p, size_t n, const unsigned char key[4], unsigned phase);
+
 int wf_ws_is_open(const struct wf_ws *ws);
 size_t wf_ws_queued(const struct wf_ws *ws);
 void *wf_ws_ud(const struct wf_ws *ws);
