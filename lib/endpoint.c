@@ -81,13 +81,35 @@ static int is_true(const char *v, const char *ve)
 	return ve - v == 4 && !memcmp(v, "true", 4);
 }
 
-/* meta.<kind>.binary == true */
-static int kind_binary(const struct wf_event *ev, const char *kind)
+/* meta.binary, meta.<kind>.binary or meta.ws_server.binary is true
+ * (Tremor's docs name $ws_server.binary for both kinds): one pass over
+ * meta for the three keys, the last of a repeated key winning as in
+ * wf_json_get. */
+static int meta_binary(const struct wf_event *ev, const char *kind)
 {
-	const char *v, *ve, *bv, *bve;
+	const char *p, *e, *kv = NULL, *kve = NULL, *sv = NULL, *sve = NULL, *v, *ve;
+	struct wf_json_member m;
+	int bin = 0;
 
-	return ev->meta.k && wf_json_get(ev->meta.v, ev->meta.ve, kind, &v, &ve) && *v == '{' &&
-	       wf_json_get(v, ve, "binary", &bv, &bve) && is_true(bv, bve);
+	if (!ev->meta.k)
+		return 0;
+	e = ev->meta.ve;
+	p = wf_json_ws(ev->meta.v, e);
+	if (p >= e || *p != '{')
+		return 0;
+	while (wf_json_next(&p, e, &m)) {
+		if (wf_json_key_is(&m, "binary")) {
+			bin = is_true(m.v, m.ve);
+		} else if (wf_json_key_is(&m, kind)) {
+			kv = m.v;
+			kve = m.ve;
+		} else if (wf_json_key_is(&m, "ws_server")) {
+			sv = m.v;	/* kind is another one */
+			sve = m.ve;
+		}
+	}
+	return bin || (kv && *kv == '{' && wf_json_get(kv, kve, "binary", &v, &ve) && is_true(v, ve)) ||
+	       (sv && *sv == '{' && wf_json_get(sv, sve, "binary", &v, &ve) && is_true(v, ve));
 }
 
 int wf_event_frame(const struct wf_event *ev, const char *kind, struct wf_buf *out, int *binary)
@@ -96,10 +118,8 @@ int wf_event_frame(const struct wf_event *ev, const char *kind, struct wf_buf *o
 
 	if (rc)
 		return rc;
-	if (*binary || wf_env_meta_binary(ev))
+	if (*binary || meta_binary(ev, kind))
 		*binary = 1;
-	else if (kind_binary(ev, kind) || kind_binary(ev, "ws_server"))
-		*binary = 1;	/* Tremor's docs name $ws_server.binary for both */
 	else if (!wf_utf8_valid((const unsigned char *)(out->p ? out->p : ""), out->len))
 		*binary = 1;
 	return 0;
