@@ -345,23 +345,38 @@ static int listen_on(struct srv *s, const struct wf_url *u, char *msg, size_t n)
 
 static struct conn *by_meta_peer(struct srv *s, const struct wf_event *ev)
 {
-	const char *v, *ve, *pv, *pve, *hv, *hve, *qv, *qve;
+	const char *v, *ve, *pv, *pve, *hv = NULL, *hve = NULL, *qv = NULL, *qve = NULL;
+	struct wf_json_member m;
+	unsigned long long u;
 	long long port;
-	char key[INET6_ADDRSTRLEN + 8];
-	struct conn *c = NULL;
+	char num[24], *d = num + sizeof num;
 
 	if (!ev->meta.k || !wf_json_get(ev->meta.v, ev->meta.ve, "ws_server", &v, &ve) || *v != '{' ||
-	    !wf_json_get(v, ve, "peer", &pv, &pve) || *pv != '{' ||
-	    !wf_json_get(pv, pve, "host", &hv, &hve) || *hv != '"' ||
-	    !wf_json_get(pv, pve, "port", &qv, &qve) || !wf_json_int(qv, qve, &port))
+	    !wf_json_get(v, ve, "peer", &pv, &pve) || *pv != '{')
 		return NULL;
-	s->name.len = 0;
-	if (!wf_json_unescape(&s->name, hv + 1, hve - 1)) {
-		int k = snprintf(key, sizeof key, "%.*s|%lld", (int)s->name.len, s->name.p, port);
-		if (k > 0 && (size_t)k < sizeof key)
-			c = wf_map_get(&s->by_peer, key, (size_t)k);
+	while (wf_json_next(&pv, pve, &m)) {	/* host and port in one pass; the last wins */
+		if (wf_json_key_is(&m, "host")) {
+			hv = m.v;
+			hve = m.ve;
+		} else if (wf_json_key_is(&m, "port")) {
+			qv = m.v;
+			qve = m.ve;
+		}
 	}
-	return c;
+	if (!hv || *hv != '"' || !qv || !wf_json_int(qv, qve, &port))
+		return NULL;
+	/* the key of by_peer, "host|port", built here, not by snprintf */
+	u = port < 0 ? 0 - (unsigned long long)port : (unsigned long long)port;
+	do
+		*--d = (char)('0' + u % 10);
+	while (u /= 10);
+	if (port < 0)
+		*--d = '-';
+	s->name.len = 0;
+	if (wf_json_unescape(&s->name, hv + 1, hve - 1) || wf_buf_addc(&s->name, '|') ||
+	    wf_buf_add(&s->name, d, (size_t)(num + sizeof num - d)))
+		return NULL;
+	return wf_map_get(&s->by_peer, s->name.p, s->name.len);
 }
 
 /* Call fn for every connection the event goes to; returns how many. */
