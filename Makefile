@@ -1,6 +1,6 @@
 # wsflow: plain make. `make`, `make check`, `make check SANITIZE=1`,
 # `make install PREFIX=/usr/local DESTDIR=`, `make demo`, `make bench` (the WebSocket
-# servers), `make bench-filters`, `make bench-wsc`, `make bench-flow`.
+# servers), `make bench-filters`, `make bench-wsc`, `make bench-flow`, `make bench-profile`.
 
 VERSION  = 0.1.0
 PREFIX  ?= /usr/local
@@ -88,6 +88,11 @@ bench-wsc: all
 bench-flow: all
 	scripts/bench-flow-run $(B)/bin
 
+# Instructions per message of ws-listen (ingest, echo) and json-codec --decode
+# under callgrind, and wslay's receive path against ws.c's unmask (~3 min).
+bench-profile: all $(B)/perf/unmask
+	scripts/bench-profile $(B)
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(TROYDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
@@ -97,7 +102,7 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all units check lint-man demo bench bench-ws bench-filters bench-wsc bench-flow install clean
+.PHONY: all units check lint-man demo bench bench-ws bench-filters bench-wsc bench-flow bench-profile install clean
 .SECONDARY: $(LIB_OBJ)
 
 # Fuzzing (tests/fuzz): `make fuzz` builds each target with clang's libFuzzer
