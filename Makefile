@@ -89,7 +89,7 @@ bench-flow: all
 	scripts/bench-flow-run $(B)/bin
 
 # Instructions per message of ws-listen (ingest, echo) and json-codec --decode
-# under callgrind, and wslay's receive path against ws.c's unmask (~3 min).
+# under callgrind, and wslay's receive path against ws.c's unmask (~1 min).
 bench-profile: all $(B)/perf/unmask
 	scripts/bench-profile $(B)
 
