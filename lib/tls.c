@@ -2,8 +2,12 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <gnutls/x509.h>
 
@@ -160,6 +164,72 @@ void wf_tls_creds_free(struct wf_tls_creds *c)
 	c->prio = NULL;
 }
 
+/* The transport: GnuTLS reads through the read-ahead buffer and writes
+ * with sendmsg, errors given back as errno. */
+static ssize_t pull(gnutls_transport_ptr_t ptr, void *data, size_t len)
+{
+	struct wf_tls *t = ptr;
+	ssize_t n;
+
+	if (t->ra_off == t->ra_len) {
+		if (len >= WF_TLS_READ_AHEAD) {
+			n = recv(t->fd, data, len, 0);
+			if (n < 0)
+				gnutls_transport_set_errno(t->s, errno);
+			return n;
+		}
+		if (!t->ra && !(t->ra = malloc(WF_TLS_READ_AHEAD))) {
+			gnutls_transport_set_errno(t->s, ENOMEM);
+			return -1;
+		}
+		n = recv(t->fd, t->ra, WF_TLS_READ_AHEAD, 0);
+		if (n <= 0) {
+			if (n < 0)
+				gnutls_transport_set_errno(t->s, errno);
+			free(t->ra);
+			t->ra = NULL;
+			t->ra_off = t->ra_len = 0;
+			return n;
+		}
+		t->ra_off = 0;
+		t->ra_len = (size_t)n;
+	}
+	n = (ssize_t)(len < t->ra_len - t->ra_off ? len : t->ra_len - t->ra_off);
+	memcpy(data, t->ra + t->ra_off, (size_t)n);
+	t->ra_off += (size_t)n;
+	if (t->ra_off == t->ra_len) {
+		free(t->ra);
+		t->ra = NULL;
+		t->ra_off = t->ra_len = 0;
+	}
+	return n;
+}
+
+static int pull_timeout(gnutls_transport_ptr_t ptr, unsigned ms)
+{
+	struct wf_tls *t = ptr;
+	struct pollfd p = { t->fd, POLLIN, 0 };
+	int rc;
+
+	if (t->ra_off < t->ra_len)
+		return 1;
+	rc = poll(&p, 1, ms == GNUTLS_INDEFINITE_TIMEOUT ? -1 : (int)ms);
+	if (rc < 0)
+		gnutls_transport_set_errno(t->s, errno);
+	return rc;
+}
+
+static ssize_t push(gnutls_transport_ptr_t ptr, const giovec_t *iov, int n)
+{
+	struct wf_tls *t = ptr;
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n };
+	ssize_t rc = sendmsg(t->fd, &m, MSG_NOSIGNAL);
+
+	if (rc < 0)
+		gnutls_transport_set_errno(t->s, errno);
+	return rc;
+}
+
 int wf_tls_new(struct wf_tls *t, const struct wf_tls_creds *c, int fd, const char *domain,
 	       char *msg, size_t n)
 {
@@ -181,7 +251,11 @@ int wf_tls_new(struct wf_tls *t, const struct wf_tls_creds *c, int fd, const cha
 	} else if (!c->server && c->verify) {
 		gnutls_session_set_verify_cert(t->s, NULL, 0);
 	}
-	gnutls_transport_set_int(t->s, fd);
+	t->fd = fd;
+	gnutls_transport_set_ptr(t->s, t);
+	gnutls_transport_set_pull_function(t->s, pull);
+	gnutls_transport_set_pull_timeout_function(t->s, pull_timeout);
+	gnutls_transport_set_vec_push_function(t->s, push);
 	gnutls_handshake_set_timeout(t->s, 0);
 	return 0;
 fail:
@@ -197,6 +271,9 @@ void wf_tls_free(struct wf_tls *t)
 	if (t->s)
 		gnutls_deinit(t->s);
 	t->s = NULL;
+	free(t->ra);
+	t->ra = NULL;
+	t->ra_off = t->ra_len = 0;
 }
 
 static void verify_reason(struct wf_tls *t, char *msg, size_t n)
@@ -227,9 +304,9 @@ int wf_tls_handshake(struct wf_tls *t, char *msg, size_t n)
 
 	if (t->done)
 		return 0;
-	do
+	do	/* GnuTLS may stop with bytes read ahead: no poll would wake us for them */
 		rc = gnutls_handshake(t->s);
-	while (rc == GNUTLS_E_INTERRUPTED);
+	while (rc == GNUTLS_E_INTERRUPTED || (rc == GNUTLS_E_AGAIN && t->ra_off < t->ra_len));
 	if (rc == GNUTLS_E_AGAIN)
 		return WF_TLS_AGAIN;
 	if (rc == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
@@ -253,9 +330,10 @@ ssize_t wf_tls_read(struct wf_tls *t, void *buf, size_t len, char *msg, size_t n
 {
 	ssize_t rc;
 
-	do
+	do	/* E_AGAIN after a post-handshake message (a session ticket), with
+		 * the next records read ahead already: read on */
 		rc = gnutls_record_recv(t->s, buf, len);
-	while (rc == GNUTLS_E_INTERRUPTED);
+	while (rc == GNUTLS_E_INTERRUPTED || (rc == GNUTLS_E_AGAIN && t->ra_off < t->ra_len));
 	if (rc >= 0)
 		return rc;
 	if (rc == GNUTLS_E_AGAIN)
@@ -301,7 +379,7 @@ fail:
 
 int wf_tls_pending(const struct wf_tls *t)
 {
-	return t->s && gnutls_record_check_pending(t->s) > 0;
+	return t->s && (t->ra_off < t->ra_len || gnutls_record_check_pending(t->s) > 0);
 }
 
 int wf_tls_want(const struct wf_tls *t)

@@ -34,7 +34,16 @@ struct wf_tls {
 	size_t pending;		/* bytes of an interrupted record_send */
 	int done;		/* handshake finished */
 	const char *domain;	/* client: the name verified (borrowed) */
+	int fd;
+	/* Bytes read from the socket ahead of GnuTLS, which asks for a
+	 * record's 5-byte header and then its body, two reads a record:
+	 * one recv of up to WF_TLS_READ_AHEAD serves many records. Held
+	 * only while it has bytes, so an idle session keeps none. */
+	unsigned char *ra;
+	size_t ra_off, ra_len;
 };
+
+#define WF_TLS_READ_AHEAD (64u << 10)
 
 /* domain: the name to verify and send as SNI (client only). */
 int wf_tls_new(struct wf_tls *t, const struct wf_tls_creds *c, int fd, const char *domain,
@@ -49,7 +58,8 @@ ssize_t wf_tls_read(struct wf_tls *t, void *buf, size_t len, char *msg, size_t n
  * queued inside GnuTLS: the next call, with any buffer, completes it and
  * returns its length (the caller passes the same bytes again). */
 ssize_t wf_tls_write(struct wf_tls *t, const void *buf, size_t len, char *msg, size_t n);
-/* Whether GnuTLS holds decrypted bytes not yet read (no poll would tell). */
+/* Whether bytes are read from the socket but not yet from the session:
+ * decrypted in GnuTLS, or read ahead of it. No poll would tell. */
 int wf_tls_pending(const struct wf_tls *t);
 /* WF_READ or WF_WRITE: what the last WF_TLS_AGAIN waits for. */
 int wf_tls_want(const struct wf_tls *t);

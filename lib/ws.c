@@ -257,6 +257,18 @@ static int flush_obuf(struct wf_ws *ws)
 	return 1;
 }
 
+/* TLS: bytes already read from the socket wait in the session (decrypted,
+ * or read ahead): no poll will say so, so the engine reads them before
+ * its next poll. */
+static void queue_tls(struct wf_ws *ws)
+{
+	if (ws->use_tls && !ws->eof && !ws->tls_pending && wf_tls_pending(&ws->tls)) {
+		ws->tls_pending = 1;
+		ws->next_pending = ws->e->pending;
+		ws->e->pending = ws;
+	}
+}
+
 static void update_mask(struct wf_ws *ws)
 {
 	int mask = 0, tls_want = 0;
@@ -744,8 +756,10 @@ static void do_http(struct wf_ws *ws, int events)
 		wf_buf_add(&ws->pre, ws->hs.p + end, ws->hs.len - (size_t)end);
 	wf_buf_free(&ws->hs);
 	start_open(ws);
-	if (ws->st != S_DEAD)
+	if (ws->st != S_DEAD) {
 		update_mask(ws);
+		queue_tls(ws);	/* frames read with the head's last record */
+	}
 }
 
 static void start_http(struct wf_ws *ws)
@@ -795,6 +809,9 @@ static void do_tls(struct wf_ws *ws)
 		return;
 	}
 	start_http(ws);
+	/* the client's first records may have come with its last handshake one */
+	if (ws->st == S_HTTP && wf_tls_pending(&ws->tls))
+		do_http(ws, WF_READ);
 }
 
 static void do_connecting(struct wf_ws *ws)
@@ -1032,11 +1049,7 @@ static void do_read(struct wf_ws *ws)
 		if (!ws->use_tls || got == RBUF_SIZE)
 			break;	/* TLS: gather records while GnuTLS has them */
 	}
-	if (ws->use_tls && !ws->eof && wf_tls_pending(&ws->tls) && !ws->tls_pending) {
-		ws->tls_pending = 1;
-		ws->next_pending = e->pending;
-		e->pending = ws;
-	}
+	queue_tls(ws);
 	if (got > carried)
 		ws->last_rx = wf_now_ms();
 	ws->rp = e->rbuf;
@@ -1432,6 +1445,8 @@ void wf_ws_pause(struct wf_ws *ws, int paused)
 		return;
 	ws->paused = paused;
 	update_mask(ws);
+	if (!paused)
+		queue_tls(ws);	/* what waits in the session is read again */
 }
 
 static void ws_free(struct wf_ws *ws)

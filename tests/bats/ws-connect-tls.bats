@@ -149,3 +149,23 @@ fails() {
 	[ "$STATUS" -eq 0 ]
 	diff -u <(ctl open; cev '"data":"back"'; ctl close 4001 'tls bye') "$T/c.out"
 }
+
+@test "a server that sends its session tickets, the 101 and a frame in one write: all of it is read, nothing waits for a poll" {
+	# ws-connect reads ahead of GnuTLS; GnuTLS stops after the tickets, the
+	# rest already read: it must go on without the socket saying so
+	rm -f "$T/peer.out"
+	bare "$PY" "$H/tls_burst.py" server "$C/good.pem" "$C/good.key" >"$T/peer.out" 2>"$T/peer.err" &
+	PEER=$!
+	PIDS+=("$PEER")
+	wait_until has_text "$T/peer.out" "listening " || return 1
+	PORT=$(sed -n 's/^listening //p' "$T/peer.out")
+	start_wsc --tls-cafile "$C/ca.pem" "wss://127.0.0.1:$PORT/"
+	wait_until has_text "$T/c.out" '"data":"hello"'
+	to_wsc '{"data":"back"}'
+	end_wsc
+	wait_wsc
+	[ "$STATUS" -eq 0 ]
+	diff -u <(cev '"data":"hello"') "$T/c.out"
+	wait_until has_line "$T/peer.out" "close 1000"
+	grep -qx "text back" "$T/peer.out"
+}

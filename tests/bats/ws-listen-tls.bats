@@ -126,3 +126,37 @@ start_fails() {
 	stop_server
 	[ "$STATUS" -eq 0 ]
 }
+
+@test "TLS: a client that sends its Finished, the request and a frame in one write is answered at once" {
+	# ws-listen reads ahead of GnuTLS: the request and the frame are read
+	# with the handshake's last record, and no poll says they are there
+	start_echo "${TLS[@]}" 127.0.0.1:0
+	run timeout 10 "$PY" "$H/tls_burst.py" client "$C/cert.pem" "$PORT"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "HTTP/1.1 101 Switching Protocols" ]
+	[ "${lines[1]}" = "text hello" ]
+	stop_server
+	[ "$STATUS" -eq 0 ]
+}
+
+@test "TLS: what was read ahead while stdout was full is written once it drains, the client still connected" {
+	# stdout a fifo nobody reads yet: ws-listen stops reading its clients
+	rm -f "$T/slow"
+	mkfifo "$T/slow"
+	exec {SLOW}<>"$T/slow"
+	start_io /dev/null "$T/slow" "${TLS[@]}" 127.0.0.1:0
+	wsc --cafile "$C/cert.pem" "wss://127.0.0.1:$PORT/" many:3000:1000 say:sent hold:20000 >"$T/c1.out" &
+	CL=$!
+	PIDS+=("$CL")
+	wait_until has_line "$T/c1.out" sent
+	# now a reader: every message must come out while the client still
+	# holds the connection (its close would wake ws-listen anyway), what
+	# ws-listen read ahead of GnuTLS before it paused included
+	cat <&"$SLOW" >"$T/got" &
+	PIDS+=($!)
+	exec {SLOW}<&-
+	wait_until lines_in "$T/got" 3000
+	kill -0 "$CL"
+	[ "$(grep -c '"data":"m[0-9]*\.*"' "$T/got")" -eq 3000 ]
+}
