@@ -74,10 +74,15 @@ class Tls:
     def read_until(self, pred):
         while not pred(self.buf):
             try:
-                self.buf += self.obj.read(65536)
+                d = self.obj.read(65536)
+                if not d:  # the peer's close_notify
+                    raise EOFError
+                self.buf += d
                 continue
             except ssl.SSLWantReadError:
                 pass
+            except ssl.SSLZeroReturnError:
+                raise EOFError
             self.feed()
 
 
