@@ -86,8 +86,9 @@ class Tls:
             self.feed()
 
 
-def frames(buf):
-    """(opcode, payload) of the whole unmasked frames at the start of buf, and the rest."""
+def frames(buf, masked):
+    """(opcode, payload) of the whole frames at the start of buf (masked:
+    a client's, unmasked here), and the rest of buf."""
     res = []
     while len(buf) >= 2:
         op, n = buf[0] & 15, buf[1] & 127
@@ -96,9 +97,14 @@ def frames(buf):
             if len(buf) < 4:
                 break
             n, at = int.from_bytes(buf[2:4], "big"), 4
+        key = buf[at:at + 4] if masked else None
+        at += 4 if masked else 0
         if len(buf) < at + n:
             break
-        res.append((op, buf[at:at + n]))
+        p = buf[at:at + n]
+        if masked:
+            p = bytes(b ^ key[i % 4] for i, b in enumerate(p))
+        res.append((op, p))
         buf = buf[at + n:]
     return res, buf
 
@@ -125,11 +131,11 @@ def server(cert, key):
     t.flush()  # tickets, 101 and frame: one write
     while True:
         try:
-            t.read_until(lambda b: len(frames_masked(b)[0]) > 0)
+            t.read_until(lambda b: len(frames(b, True)[0]) > 0)
         except EOFError:
             out("eof")
             return
-        got, t.buf = frames_masked(t.buf)
+        got, t.buf = frames(t.buf, True)
         for op, p in got:
             if op == 1:
                 out("text", p.decode())
@@ -137,24 +143,6 @@ def server(cert, key):
                 out("close", int.from_bytes(p[:2], "big") if len(p) >= 2 else 1005)
                 t.obj.write(bytes([0x88, 2]) + p[:2])
                 t.flush()
-
-
-def frames_masked(buf):
-    res = []
-    while len(buf) >= 6:
-        op, n = buf[0] & 15, buf[1] & 127
-        at = 2
-        if n == 126:
-            if len(buf) < 8:
-                break
-            n, at = int.from_bytes(buf[2:4], "big"), 4
-        if len(buf) < at + 4 + n:
-            break
-        m = buf[at:at + 4]
-        p = bytes(b ^ m[i % 4] for i, b in enumerate(buf[at + 4:at + 4 + n]))
-        res.append((op, p))
-        buf = buf[at + 4 + n:]
-    return res, buf
 
 
 def client(cafile, port):
@@ -171,8 +159,8 @@ def client(cafile, port):
     t.read_until(lambda b: b"\r\n\r\n" in b)
     head, t.buf = t.buf.split(b"\r\n\r\n", 1)
     out(head.split(b"\r\n")[0].decode())
-    t.read_until(lambda b: any(op == 1 for op, _ in frames(b)[0]))
-    out("text", [p for op, p in frames(t.buf)[0] if op == 1][0].decode())
+    t.read_until(lambda b: any(op == 1 for op, _ in frames(b, False)[0]))
+    out("text", [p for op, p in frames(t.buf, False)[0] if op == 1][0].decode())
 
 
 def main():
