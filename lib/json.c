@@ -103,6 +103,17 @@ static inline __attribute__((always_inline)) void classify32(const char *p, stru
 }
 
 /* Each hex digit's value plus one; 0 marks every other byte. */
+/* 32 bytes from p to o, before the scan says how many of them to keep */
+static inline void copy32(char *o, const char *p)
+{
+#ifdef __SSE2__
+	_mm_storeu_si128((__m128i *)(void *)o, _mm_loadu_si128((const __m128i *)(const void *)p));
+	_mm_storeu_si128((__m128i *)(void *)(o + 16), _mm_loadu_si128((const __m128i *)(const void *)(p + 16)));
+#else
+	memcpy(o, p, 32);
+#endif
+}
+
 static const unsigned char hex_tab[256] = {
 	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
 	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
@@ -741,13 +752,7 @@ const char *wf_json_string_text(const char *p, const char *e, struct wf_buf *out
 		size_t i, next, sh = 0;
 
 		classify32(p, &k);
-#ifdef __SSE2__
-		_mm_storeu_si128((__m128i *)(void *)o, _mm_loadu_si128((const __m128i *)(const void *)p));
-		_mm_storeu_si128((__m128i *)(void *)(o + 16),
-				 _mm_loadu_si128((const __m128i *)(const void *)(p + 16)));
-#else
-		memcpy(o, p, 32);
-#endif
+		copy32(o, p);
 		bits = k.b | k.q | k.c | k.h;
 		while (bits) {
 			unsigned char c;
@@ -824,13 +829,7 @@ next_block:;
 		unsigned char c;
 		if (e - p >= 32) {
 			uint32_t bits = special32(p, 1);
-#ifdef __SSE2__
-			_mm_storeu_si128((__m128i *)(void *)o, _mm_loadu_si128((const __m128i *)(const void *)p));
-			_mm_storeu_si128((__m128i *)(void *)(o + 16),
-					 _mm_loadu_si128((const __m128i *)(const void *)(p + 16)));
-#else
-			memcpy(o, p, 32);
-#endif
+			copy32(o, p);
 			if (!bits) {
 				p += 32;
 				o += 32;
