@@ -247,24 +247,36 @@ closes() { grep -c '^{"control":"close","code":1000,' "$1" || true; }
 	! grep -v '^ws-listen: listening on ' "$T/err"
 }
 
+# hold_bg ARGS...: ws-bench --scenario hold ARGS in the background (BENCH),
+# its JSON in $T/result, its stderr in $T/berr; returns once it holds them.
+hold_bg() {
+	rm -f "$T/berr"	# not the last run's "holding" line
+	timeout 60 "$WF_BIN/ws-bench" --scenario hold "$@" >"$T/result" 2>"$T/berr" &
+	BENCH=$!
+	wait_until grep -qs '^ws-bench: holding' "$T/berr"
+}
+
+# hold_end: wait for the hold_bg run; its exit status in status, its stderr shown.
+hold_end() {
+	status=0
+	wait "$BENCH" || status=$?
+	BENCH=
+	cat "$T/berr"
+}
+
 @test "hold: 200 connections open at once, past soft limits of 64 open files on both ends, pings answered" {
 	[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge 400 ] || skip "hard limit of open files below 400"
 	ulimit -Sn 64
 	# ws-listen pings every idle connection 5 times a second and drops those
 	# that do not answer within 0.5 s
 	listen --stream-events --ping-interval 200 --ping-timeout 500 127.0.0.1:0
-	rm -f "$T/berr"	# not the last run's "holding" line
-	timeout 60 "$WF_BIN/ws-bench" -q --scenario hold -c 200 -d 1 "$URL" >"$T/result" 2>"$T/berr" &
-	BENCH=$!
-	wait_until grep -qs '^ws-bench: holding' "$T/berr"
+	hold_bg -q -c 200 -d 1 "$URL"
 	[ "$(cat "$T/berr")" = "ws-bench: holding 200 connections" ]
 	# while it holds, ws-listen has 200 connections and none has closed
 	wait_until [ "$(opens "$T/out")" -eq 200 ]
 	[ "$(grep -c '"control":"close"' "$T/out")" -eq 0 ]
 	[ "$(find /proc/"$SRV"/fd -type l -lname 'socket:*' | wc -l)" -ge 201 ]
-	status=0
-	wait "$BENCH" || status=$?
-	BENCH=
+	hold_end
 	[ "$status" -eq 0 ]
 	cat "$T/result"
 	jq -e --arg url "$URL" '.scenario == "hold" and .url == $url and .connections == 200 and
@@ -280,15 +292,9 @@ closes() { grep -c '^{"control":"close","code":1000,' "$1" || true; }
 
 @test "hold with no --duration: until SIGTERM, then the closes and the result" {
 	listen 127.0.0.1:0
-	rm -f "$T/berr"	# not the last run's "holding" line
-	"$WF_BIN/ws-bench" --scenario hold -c 10 --opening 3 "$URL" >"$T/result" 2>"$T/berr" &
-	BENCH=$!
-	wait_until grep -qs '^ws-bench: holding' "$T/berr"
+	hold_bg --opening 3 -c 10 "$URL"
 	kill -TERM "$BENCH"
-	status=0
-	wait "$BENCH" || status=$?
-	BENCH=
-	cat "$T/berr"
+	hold_end
 	[ "$status" -eq 0 ]
 	jq -e '.open == 10 and .seconds > 0' "$T/result"
 	[ "$(sed -n 1p "$T/berr")" = "ws-bench: holding 10 connections" ]
@@ -297,15 +303,9 @@ closes() { grep -c '^{"control":"close","code":1000,' "$1" || true; }
 
 @test "hold: a server that goes away while held is a runtime failure, and no result is written" {
 	listen 127.0.0.1:0
-	rm -f "$T/berr"	# not the last run's "holding" line
-	timeout 60 "$WF_BIN/ws-bench" -q --scenario hold -c 20 -d 30 "$URL" >"$T/result" 2>"$T/berr" &
-	BENCH=$!
-	wait_until grep -qs '^ws-bench: holding' "$T/berr"
+	hold_bg -q -c 20 -d 30 "$URL"
 	stop	# ws-listen closes every connection with 1001
-	status=0
-	wait "$BENCH" || status=$?
-	BENCH=
-	cat "$T/berr"
+	hold_end
 	[ "$status" -eq 1 ]
 	[ ! -s "$T/result" ]
 	[ "$(wc -l <"$T/berr")" -eq 2 ]
@@ -313,15 +313,9 @@ closes() { grep -c '^{"control":"close","code":1000,' "$1" || true; }
 	[[ $(sed -n 2p "$T/berr") =~ ^"ws-bench: connection "[0-9]+": the server closed it (code 1001: server shutting down)"$ ]]
 	# killed outright: the connections are lost
 	listen 127.0.0.1:0
-	rm -f "$T/berr"	# not the last run's "holding" line
-	timeout 60 "$WF_BIN/ws-bench" -q --scenario hold -c 20 -d 30 "$URL" >"$T/result" 2>"$T/berr" &
-	BENCH=$!
-	wait_until grep -qs '^ws-bench: holding' "$T/berr"
+	hold_bg -q -c 20 -d 30 "$URL"
 	kill -KILL "$SRV"
-	status=0
-	wait "$BENCH" || status=$?
-	BENCH=
-	cat "$T/berr"
+	hold_end
 	[ "$status" -eq 1 ]
 	[[ $(sed -n 2p "$T/berr") =~ ^"ws-bench: connection "[0-9]+": connection lost (close code 1006)"$ ]]
 }
